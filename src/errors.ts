@@ -1,0 +1,80 @@
+/**
+ * Typed errors. Every error a user can meet is a {@link SneakpackError} whose `code` comes from
+ * the {@link ErrorCode} union: tests and scripts match on the code, people read the message.
+ * Messages name the input (file, package, field) and, for syntax errors, show the source with a
+ * caret under the offending position (see {@link caretLine}).
+ *
+ * This module is pure: no I/O, so spec modules may import it.
+ */
+
+/** Every error code sneakpack can raise. Grouped by the module that raises it. */
+export type ErrorCode =
+  // PEP 440 (src/pep440)
+  | 'INVALID_VERSION'
+  | 'INVALID_SPECIFIER'
+  // PEP 508 (src/pep508)
+  | 'INVALID_REQUIREMENT'
+  | 'INVALID_MARKER'
+  | 'UNDEFINED_MARKER_VARIABLE'
+  | 'INVALID_MARKER_COMPARISON'
+  // PEP 425 / 600 / 656 (src/tags)
+  | 'INVALID_TAG'
+  | 'INVALID_TARGET'
+  | 'UNSUPPORTED_TARGET'
+  // Wheels and core metadata (src/wheel)
+  | 'INVALID_WHEEL_FILENAME'
+  | 'INVALID_METADATA'
+  | 'INVALID_WHEEL_FILE'
+  | 'INVALID_RECORD'
+  | 'INVALID_ENTRY_POINTS'
+  | 'INVALID_NAME'
+  // Paths from archives (one guard for all)
+  | 'UNSAFE_PATH'
+  // Keys and signatures (src/sign)
+  | 'INVALID_KEY'
+  | 'INVALID_SIGNATURE'
+  | 'WRONG_PASSPHRASE'
+  | 'UNTRUSTED_KEY'
+  | 'SIGNATURE_MISMATCH'
+  // Command line and files
+  | 'USAGE'
+  | 'FILE_NOT_FOUND'
+  | 'IO_ERROR';
+
+/** Base class of every error sneakpack raises on purpose. */
+export class SneakpackError extends Error {
+  /** Stable, machine-readable code; match on this, not on the message. */
+  readonly code: ErrorCode;
+  /** Optional structured details (the input, the position, the file…) for `--json` output. */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'SneakpackError';
+    this.code = code;
+    this.details = Object.freeze({ ...(options.details ?? {}) });
+  }
+}
+
+/** True when `e` is a {@link SneakpackError}, optionally with the given code. */
+export function isSneakpackError(e: unknown, code?: ErrorCode): e is SneakpackError {
+  return e instanceof SneakpackError && (code === undefined || e.code === code);
+}
+
+/**
+ * Two lines that show `source` and a caret run under `[start, end)`, for syntax errors:
+ *
+ * ```
+ *     requests >= 2.0 ; python_versoin > "3"
+ *                       ^^^^^^^^^^^^^^
+ * ```
+ */
+export function caretLine(source: string, start: number, end: number = start + 1): string {
+  const s = Math.max(0, Math.min(start, source.length));
+  const e = Math.max(s + 1, Math.min(end, source.length + 1));
+  return `    ${source}\n    ${' '.repeat(s)}${'^'.repeat(e - s)}`;
+}

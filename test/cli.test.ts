@@ -1,0 +1,21 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli } from './helpers/cli.js';
+import { VERSION } from '../src/version.js';
+
+describe('sneakpack CLI', () => {
+  it('reports the version recorded in package.json', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(VERSION).toBe(pkg.version);
+    const r = runCli(['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('exits 2 with a hint on an unknown command', () => {
+    const r = runCli(['no-such-command']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("unknown command 'no-such-command'");
+  });
+});
