@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { SneakpackError } from './errors.js';
 import { VERSION } from './version.js';
 import * as targetCommand from './commands/target.js';
+import * as keygenCommand from './commands/keygen.js';
 
 /** Where a command writes; tests pass buffers, the launcher passes the process streams. */
 export interface CliIO {
@@ -33,6 +34,7 @@ export function buildProgram(io: CliIO): Command {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showHelpAfterError('(run with --help for usage)');
   targetCommand.register(program, io);
+  keygenCommand.register(program, io);
   return program;
 }
 

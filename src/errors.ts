@@ -21,6 +21,8 @@ export type ErrorCode =
   | 'INVALID_TAG'
   | 'INVALID_TARGET'
   | 'UNSUPPORTED_TARGET'
+  // Probing a real interpreter (src/target/probe.ts)
+  | 'PROBE_FAILED'
   // Wheels and core metadata (src/wheel)
   | 'INVALID_WHEEL_FILENAME'
   | 'INVALID_METADATA'
@@ -36,9 +38,12 @@ export type ErrorCode =
   | 'WRONG_PASSPHRASE'
   | 'UNTRUSTED_KEY'
   | 'SIGNATURE_MISMATCH'
+  | 'INVALID_CHECKSUM_LIST'
+  | 'CHECKSUM_MISMATCH'
   // Command line and files
   | 'USAGE'
   | 'FILE_NOT_FOUND'
+  | 'FILE_EXISTS'
   | 'IO_ERROR';
 
 /** Base class of every error sneakpack raises on purpose. */

@@ -1,7 +1,91 @@
+/**
+ * `sneakpack target …`: show what sneakpack will build for.
+ *
+ * - `target show TARGET [--json]` — the supported tags (best first) and marker environment of a
+ *   preset, compact target or profile file.
+ * - `target list [--json]` — the built-in presets.
+ */
 import type { Command } from 'commander';
 import type { CliIO } from '../cli.js';
+import { resolveTargetArgument } from '../target/load.js';
+import { registerProbe } from './probe.js';
+import { MARKER_VARIABLES, PRESETS, compactTarget, type ResolvedTarget } from '../target/index.js';
 
-/** `sneakpack target …` — placeholder registered so the CLI builds; filled in by the tags work. */
-export function register(program: Command, _io: CliIO): void {
-  program.command('target').description('Describe build targets (tags and marker environment).');
+/** The `--json` form of `target show`: one object, unset marker variables as null. */
+export function targetToJson(t: ResolvedTarget): Record<string, unknown> {
+  const env: Record<string, string | null> = {};
+  for (const k of MARKER_VARIABLES) env[k] = t.markerEnvironment[k] ?? null;
+  return {
+    ok: true,
+    name: t.name,
+    description: t.description,
+    source: t.source,
+    compact: t.compact,
+    python_version: t.pythonVersion,
+    tags: t.tags.map(String),
+    marker_environment: env,
+  };
+}
+
+function showText(t: ResolvedTarget): string {
+  const lines = [
+    `Target:  ${t.name}`,
+    `         ${t.description}`,
+    `Compact: ${t.compact ?? '(none: not a CPython Linux target)'}`,
+    `Python:  ${t.pythonVersion}`,
+    '',
+    `Marker environment (PEP 508; unset variables make markers that use them fail):`,
+  ];
+  const width = Math.max(...MARKER_VARIABLES.map((k) => k.length));
+  for (const k of MARKER_VARIABLES) {
+    const v = t.markerEnvironment[k];
+    lines.push(`  ${k.padEnd(width)}  ${v === undefined ? '(unset)' : JSON.stringify(v)}`);
+  }
+  lines.push('', `Supported tags (${t.tags.length}, best first):`);
+  const n = String(t.tags.length).length;
+  t.tags.forEach((tag, i) => lines.push(`  ${String(i + 1).padStart(n)}  ${tag}`));
+  return lines.join('\n') + '\n';
+}
+
+/** Register `target show`, `target list` and `target probe`. */
+export function register(program: Command, io: CliIO): void {
+  const target = program
+    .command('target')
+    .description('Describe build targets: supported wheel tags and marker environment.');
+
+  target
+    .command('show')
+    .description('Show the tags (best first) and marker environment sneakpack builds for.')
+    .argument('<target>', 'preset name (see "target list"), compact target like cp311-manylinux_2_36_armv7l, or a profile .json file')
+    .option('--json', 'print one JSON object')
+    .action(async (spec: string, opts: { json?: boolean }) => {
+      const resolved = await resolveTargetArgument(spec);
+      io.stdout(opts.json ? JSON.stringify(targetToJson(resolved)) + '\n' : showText(resolved));
+    });
+
+  registerProbe(target, io);
+
+  target
+    .command('list')
+    .description('List the built-in target presets.')
+    .option('--json', 'print one JSON object')
+    .action((opts: { json?: boolean }) => {
+      if (opts.json) {
+        const presets = PRESETS.map((p) => ({
+          name: p.name,
+          aliases: p.aliases,
+          description: p.description,
+          compact: compactTarget(p.target),
+          python_version: `${p.target.python.major}.${p.target.python.minor}${p.target.python.micro === undefined ? '' : `.${p.target.python.micro}`}`,
+        }));
+        io.stdout(JSON.stringify({ ok: true, presets }) + '\n');
+        return;
+      }
+      const width = Math.max(...PRESETS.map((p) => p.name.length));
+      const lines = PRESETS.map((p) => {
+        const aka = p.aliases.length > 0 ? ` (also: ${p.aliases.join(', ')})` : '';
+        return `${p.name.padEnd(width)}  ${p.description}${aka}\n${' '.repeat(width)}  = ${compactTarget(p.target)}`;
+      });
+      io.stdout(lines.join('\n') + '\n');
+    });
 }
