@@ -40,6 +40,47 @@ export type ErrorCode =
   | 'SIGNATURE_MISMATCH'
   | 'INVALID_CHECKSUM_LIST'
   | 'CHECKSUM_MISMATCH'
+  // Wheel sources: package indexes and downloads (src/sources)
+  | 'INDEX_ERROR'
+  | 'HASH_MISMATCH'
+  // Dependency resolution (src/resolve)
+  | 'RESOLUTION_IMPOSSIBLE'
+  | 'RESOLUTION_TOO_DEEP'
+  // The box: releases, atomic switch, rollback (src/install/release.ts)
+  | 'BOX_INCOMPATIBLE'
+  | 'DOWNGRADE_REFUSED'
+  | 'POST_INSTALL_FAILED'
+  | 'APP_LOCKED'
+  | 'APP_NOT_INSTALLED'
+  | 'NO_PREVIOUS_RELEASE'
+  // Reading the app: pyproject.toml, requirements files, its files (src/app)
+  | 'INVALID_PYPROJECT'
+  | 'INVALID_REQUIREMENTS_FILE'
+  | 'UNSUPPORTED_REQUIREMENT'
+  | 'UNSUPPORTED_FILE'
+  // PEP 751 lock files (src/lock)
+  | 'INVALID_LOCK'
+  | 'LOCK_MISMATCH'
+  // Installing wheels into a venv (src/install/wheel-install.ts, venv.ts)
+  | 'VENV_FAILED'
+  | 'INSTALL_CONFLICT'
+  | 'ARCHIVE_TOO_LARGE'
+  // Bundles: writing, verifying, extracting (src/bundle)
+  | 'BUNDLE_CORRUPT'
+  | 'BUNDLE_TRUNCATED'
+  | 'BUNDLE_TRAILING_DATA'
+  | 'BUNDLE_TOO_LARGE'
+  | 'BUNDLE_LAYOUT'
+  | 'BUNDLE_LINK'
+  | 'BUNDLE_UNSUPPORTED_ENTRY'
+  | 'BUNDLE_PAX_HEADER'
+  | 'BUNDLE_ENTRY_UNLISTED'
+  | 'BUNDLE_ENTRY_MISSING'
+  | 'BUNDLE_DUPLICATE_ENTRY'
+  | 'BUNDLE_SIZE_MISMATCH'
+  | 'BUNDLE_INVALID_MANIFEST'
+  | 'BUNDLE_FORMAT_UNSUPPORTED'
+  | 'BUNDLE_INPUT_CHANGED'
   // Command line and files
   | 'USAGE'
   | 'FILE_NOT_FOUND'
