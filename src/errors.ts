@@ -46,6 +46,8 @@ export type ErrorCode =
   // Dependency resolution (src/resolve)
   | 'RESOLUTION_IMPOSSIBLE'
   | 'RESOLUTION_TOO_DEEP'
+  // The wheel closure for a target (src/resolve/wheel-provider.ts, src/build)
+  | 'NO_MATCHING_DISTRIBUTION'
   // The box: releases, atomic switch, rollback (src/install/release.ts)
   | 'BOX_INCOMPATIBLE'
   | 'DOWNGRADE_REFUSED'
