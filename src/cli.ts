@@ -8,6 +8,14 @@ import { SneakpackError } from './errors.js';
 import { VERSION } from './version.js';
 import * as targetCommand from './commands/target.js';
 import * as keygenCommand from './commands/keygen.js';
+import * as installCommand from './commands/install.js';
+import * as listCommand from './commands/list.js';
+import * as rollbackCommand from './commands/rollback.js';
+import * as removeCommand from './commands/remove.js';
+import * as verifyCommand from './commands/verify.js';
+import * as inspectCommand from './commands/inspect.js';
+import * as lockCommand from './commands/lock.js';
+import * as buildCommand from './commands/build.js';
 
 /** Where a command writes; tests pass buffers, the launcher passes the process streams. */
 export interface CliIO {
@@ -32,9 +40,19 @@ export function buildProgram(io: CliIO): Command {
     .version(VERSION, '-V, --version')
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Program options only before the command name, so `build --version 1.2` is the app's version.
+    .enablePositionalOptions();
   targetCommand.register(program, io);
   keygenCommand.register(program, io);
+  installCommand.register(program, io);
+  listCommand.register(program, io);
+  rollbackCommand.register(program, io);
+  removeCommand.register(program, io);
+  verifyCommand.register(program, io);
+  inspectCommand.register(program, io);
+  lockCommand.register(program, io);
+  buildCommand.register(program, io);
   return program;
 }
 

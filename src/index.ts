@@ -22,3 +22,10 @@ export { loadTargetProfile, resolveTargetArgument, isProfilePath } from './targe
 export { PROBE_SCRIPT, probeInterpreter, validateProbedProfile, type ProbedProfile } from './target/probe.js';
 export * from './wheel/index.js';
 export * from './sign/index.js';
+export * from './resolve/index.js';
+export * from './sources/index.js';
+export * from './app/index.js';
+export * from './lock/index.js';
+export * from './bundle/index.js';
+export * from './install/index.js';
+export { safeJoin, checkRelativePath, relativePathProblem } from './paths.js';

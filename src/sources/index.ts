@@ -15,7 +15,7 @@ export {
   redactUrl,
   supportedHashes,
   checkHashes,
-  hashFile,
+  hashFile as hashFileDigests,
   SDIST_EXTENSIONS,
   INDEX_HASH_NAMES,
   type FilenameClass,

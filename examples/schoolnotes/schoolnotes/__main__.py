@@ -1,0 +1,5 @@
+import sys
+
+from schoolnotes.server import main
+
+sys.exit(main())

@@ -1,0 +1,84 @@
+/**
+ * `sneakpack verify BUNDLE (--pubkey FILE… | --keys DIR) [--json]`: check a bundle's signature
+ * and every byte of it in one pass, against the keys the user trusts. Exit 0 with one line
+ * ("OK app VERSION for TARGET, signed by key KEYNUM (FILE)"), or 1 naming what failed.
+ */
+import type { Command } from 'commander';
+import type { CliIO } from '../cli.js';
+import { SneakpackError } from '../errors.js';
+import { verifyBundle } from '../bundle/index.js';
+import { loadTrustedKeys } from '../sign/index.js';
+
+interface VerifyFlags {
+  pubkey?: string[];
+  keys?: string;
+  json?: boolean;
+}
+
+/** Turns `--pubkey` / `--keys` into trusted keys; exactly one of the two is required. */
+export async function trustedKeysFromFlags(flags: { pubkey?: string[]; keys?: string }): Promise<Awaited<ReturnType<typeof loadTrustedKeys>>> {
+  const pubkeys = flags.pubkey ?? [];
+  if (pubkeys.length === 0 && flags.keys === undefined) {
+    throw new SneakpackError('USAGE', 'say which keys to trust: --pubkey FILE.pub (repeatable) or --keys DIR (every *.pub in it)');
+  }
+  if (pubkeys.length > 0 && flags.keys !== undefined) {
+    throw new SneakpackError('USAGE', 'pass either --pubkey or --keys, not both');
+  }
+  const trusted = await loadTrustedKeys(flags.keys !== undefined ? { keysDir: flags.keys } : { pubkeys });
+  if (trusted.size === 0) {
+    throw new SneakpackError('USAGE', `${flags.keys} holds no .pub files; put the publisher's public key there`, { details: { path: flags.keys } });
+  }
+  return trusted;
+}
+
+/** Register `verify`. */
+export function register(program: Command, io: CliIO): void {
+  program
+    .command('verify')
+    .description("Check a bundle's signature and contents against trusted public keys (one streaming pass).")
+    .argument('<bundle>', 'the bundle file (.tar or .tar.gz)')
+    .option('--pubkey <file>', 'trust this signify public key (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--keys <dir>', 'trust every *.pub file in this folder')
+    .option('--json', 'print one JSON object')
+    .action(async (bundle: string, flags: VerifyFlags) => {
+      const trusted = await trustedKeysFromFlags(flags);
+      let shown = -1;
+      const v = await verifyBundle(bundle, {
+        trusted,
+        ...(io.isTTY && !flags.json
+          ? {
+              onProgress: (p) => {
+                if (p.bytesTotal === null || p.bytesTotal === 0) return;
+                const pct = Math.floor((100 * p.bytesDone) / p.bytesTotal);
+                if (pct !== shown) {
+                  shown = pct;
+                  io.stderr(`\rverifying ${pct}%`);
+                }
+              },
+            }
+          : {}),
+      });
+      if (shown >= 0) io.stderr('\r\x1b[K');
+      if (flags.json) {
+        const m = v.manifest;
+        io.stdout(
+          JSON.stringify({
+            ok: true,
+            bundle,
+            app: m.app.name,
+            version: m.app.version,
+            target: m.target.compact ?? m.target.name,
+            keynum: v.keynum,
+            pubkey: v.signerFile,
+            files: v.entries,
+            wheels: m.wheels.length,
+            tar_bytes: v.tarBytes,
+            compressed: v.compressed,
+            format: m.format,
+          }) + '\n',
+        );
+        return;
+      }
+      io.stdout(`OK ${v.summary}\n`);
+    });
+}
