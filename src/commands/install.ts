@@ -73,14 +73,14 @@ export function register(program: Command, io: CliIO): void {
   program
     .command('install')
     .description('Verify a bundle and install it as the current release of its app (atomically: on any failure nothing changes).')
-    .argument('<bundle>', 'the bundle file')
+    .argument('<bundle>', 'the bundle file (.tar or .tar.gz)')
     .option('--keys <dir>', 'trust every *.pub key in DIR')
     .option('--pubkey <file>', 'trust this public key (repeatable)', collect)
     .option('--prefix <dir>', 'install prefix (default: $SNEAKPACK_PREFIX or /opt/sneakpack)')
     .option('--python <python>', 'the interpreter for the venv (default: python3)')
     .option('--allow-downgrade', 'install even if the version is lower than the current one')
     .option('--compile', 'byte-compile the venv and the app')
-    .option('--keep-releases <n>', 'releases to keep (default: the app\'s keep_releases, else 3)')
+    .option('--keep-releases <n>', 'releases to keep, the new current one included, at least 2 (default: the app\'s [tool.sneakpack] keep-releases, else 3)')
     .option('--json', 'print one JSON object')
     .action(async (bundle: string, flags: InstallFlags) => {
       let keepReleases: number | undefined;

@@ -38,7 +38,7 @@ export function register(program: Command, io: CliIO): void {
     .description("Check a bundle's signature and contents against trusted public keys (one streaming pass).")
     .argument('<bundle>', 'the bundle file (.tar or .tar.gz)')
     .option('--pubkey <file>', 'trust this signify public key (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--keys <dir>', 'trust every *.pub file in this folder')
+    .option('--keys <dir>', 'trust every *.pub file in this folder (instead of --pubkey)')
     .option('--json', 'print one JSON object')
     .action(async (bundle: string, flags: VerifyFlags) => {
       const trusted = await trustedKeysFromFlags(flags);

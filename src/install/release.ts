@@ -403,12 +403,22 @@ export function checkBox(manifest: BundleManifest, box: BoxProbe, python = 'pyth
   }
 }
 
-/** The machine the bundle was built for: the profile's `uname_machine`, else the target name's last part. */
+/**
+ * The machine the bundle was built for: the profile's `uname_machine`, else its marker
+ * environment's `platform_machine`, else the architecture at the end of the compact target or
+ * the target name (`cp311-manylinux_2_36_armv7l`).
+ */
 function targetMachine(manifest: BundleManifest): string | null {
-  const profile = manifest.target.profile as { uname_machine?: unknown } | undefined;
+  const profile = manifest.target.profile as { uname_machine?: unknown; marker_environment?: { platform_machine?: unknown } } | undefined;
   if (profile !== undefined && typeof profile.uname_machine === 'string') return profile.uname_machine;
-  const m = /_(x86_64|aarch64|armv7l|armv6l|i686|ppc64le|s390x|riscv64)$/.exec(manifest.target.name);
-  return m === null ? null : m[1]!;
+  const machine = profile?.marker_environment?.platform_machine;
+  if (typeof machine === 'string' && machine !== '') return machine;
+  const target = manifest.target as { name: string; compact?: string | null };
+  for (const label of [target.compact, target.name]) {
+    const m = typeof label === 'string' ? /_(x86_64|aarch64|armv7l|armv6l|i686|ppc64le|s390x|riscv64)$/.exec(label) : null;
+    if (m !== null) return m[1]!;
+  }
+  return null;
 }
 
 function dataDirEnv(manifest: BundleManifest): string | null {

@@ -30,6 +30,8 @@ export interface FakeApp {
   requires_python?: string | null;
   keep_releases?: number | null;
   target?: string;
+  /** The whole manifest target, for bundles built from a preset (no `uname_machine`). */
+  targetObject?: { name: string; compact?: string; profile?: unknown };
   machine?: string;
   /** Anything, to make two bundles of one version differ. */
   salt?: string;
@@ -55,7 +57,7 @@ export function fakeManifest(a: FakeApp): BundleManifest {
       requires_python: a.requires_python === undefined ? '>=3.8' : a.requires_python,
       keep_releases: a.keep_releases ?? null,
     },
-    target: { name: a.target ?? 'cp311-manylinux_2_17_x86_64', profile: { uname_machine: a.machine ?? 'x86_64' } },
+    target: a.targetObject ?? { name: a.target ?? 'cp311-manylinux_2_17_x86_64', profile: { uname_machine: a.machine ?? 'x86_64' } },
     wheels,
   };
 }

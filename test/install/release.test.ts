@@ -237,6 +237,22 @@ describe('installBundle: refusals change nothing', () => {
     expect(treeListing(prefix)).toEqual(before);
   });
 
+  it('names the machines for a bundle built from a preset (no uname_machine in its profile)', async () => {
+    await install({ version: '1.0' });
+    const before = treeListing(prefix);
+    for (const targetObject of [
+      { name: 'debian12-armhf', compact: 'cp311-manylinux_2_36_armv7l', profile: { marker_environment: { platform_machine: 'armv7l' } } },
+      { name: 'debian12-armhf', compact: 'cp311-manylinux_2_36_armv7l' },
+    ]) {
+      const err = await expectCode(
+        install({ version: '2.0', targetObject, wheels: [{ file: 'fast-2.0-cp311-cp311-manylinux_2_36_armv7l.whl' }] }),
+        'BOX_INCOMPATIBLE',
+      );
+      expect(err.message).toContain('bundle built for armv7l, this box is x86_64');
+    }
+    expect(treeListing(prefix)).toEqual(before);
+  });
+
   it('refuses a first install for another Python and leaves no trace', async () => {
     const err = await expectCode(install({ version: '1.0', wheels: [{ file: 'fast-2.0-cp312-cp312-manylinux_2_17_x86_64.whl' }] }), 'BOX_INCOMPATIBLE');
     expect(err.message).toContain('cp312');
