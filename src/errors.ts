@@ -126,3 +126,19 @@ export function caretLine(source: string, start: number, end: number = start + 1
   const e = Math.max(s + 1, Math.min(end, source.length + 1));
   return `    ${source}\n    ${' '.repeat(s)}${'^'.repeat(e - s)}`;
 }
+
+/**
+ * The error for a failed file-system call on `file` while trying to `doing` ("read it", "hash
+ * it"): `FILE_NOT_FOUND` for ENOENT, else `IO_ERROR` with the system's reason and a hint for a
+ * full disk or a permission problem. A {@link SneakpackError} passes through unchanged.
+ */
+export function ioError(err: unknown, file: string, doing: string): SneakpackError {
+  if (err instanceof SneakpackError) return err;
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (code === 'ENOENT') {
+    return new SneakpackError('FILE_NOT_FOUND', `${file}: no such file (${doing}); check the path`, { cause: err, details: { file } });
+  }
+  const hint = code === 'ENOSPC' ? ' (the disk is full)' : code === 'EACCES' || code === 'EPERM' ? ' (permission denied)' : '';
+  const reason = err instanceof Error ? err.message : String(err);
+  return new SneakpackError('IO_ERROR', `${file}: cannot ${doing}: ${reason}${hint}`, { cause: err, details: { file } });
+}

@@ -8,7 +8,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { SneakpackError } from '../errors.js';
+import { SneakpackError, ioError } from '../errors.js';
 
 /**
  * The 10-byte gzip member header every compressed bundle starts with (RFC 1952 §2.3): magic,
@@ -163,12 +163,6 @@ export interface OpenedBundle {
   finish(): Promise<void>;
   /** Releases the file and streams; safe to call more than once. */
   close(): Promise<void>;
-}
-
-function ioError(err: unknown, file: string, doing: string): SneakpackError {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return new SneakpackError('FILE_NOT_FOUND', `${file}: no such file (${doing}); check the path`, { cause: err, details: { file } });
-  return new SneakpackError('IO_ERROR', `${file}: cannot ${doing}: ${err instanceof Error ? err.message : String(err)}`, { cause: err, details: { file } });
 }
 
 /** Maps a zlib failure to a bundle error. */

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as zlib from 'node:zlib';
-import { SneakpackError } from '../errors.js';
+import { SneakpackError, ioError } from '../errors.js';
 import type { ResolvedTarget } from '../target/index.js';
 import { type SecretKey, encodeSignature, formatChecksumList, signMessage, signatureComment } from '../sign/index.js';
 import { VERSION } from '../version.js';
@@ -167,13 +167,6 @@ export function sourceDateEpoch(input: { readonly sourceDateEpoch?: number }, en
     });
   }
   return value;
-}
-
-function ioError(err: unknown, file: string, doing: string): SneakpackError {
-  if (err instanceof SneakpackError) return err;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return new SneakpackError('FILE_NOT_FOUND', `${file}: no such file (${doing}); check the path`, { cause: err, details: { file } });
-  return new SneakpackError('IO_ERROR', `${file}: cannot ${doing}: ${err instanceof Error ? err.message : String(err)}`, { cause: err, details: { file } });
 }
 
 /** A file to stream into the tar: its bundle path, where it is, and what pass 1 found. */

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
-import { SneakpackError } from '../errors.js';
+import { SneakpackError, ioError } from '../errors.js';
 import {
   type ChecksumAlgorithm,
   type ChecksumEntry,
@@ -30,13 +30,6 @@ export const CHECKSUM_LIST_NAME = 'SHA256.sig';
 
 /** signify refuses messages over 1 GiB (`readmsg`); so do we, before reading them into memory. */
 const MAX_MESSAGE_BYTES = 1 << 30;
-
-function ioError(err: unknown, file: string, doing: string): SneakpackError {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return new SneakpackError('FILE_NOT_FOUND', `${file}: no such file (${doing}); check the path`, { cause: err, details: { file } });
-  const reason = err instanceof Error ? err.message : String(err);
-  return new SneakpackError('IO_ERROR', `${file}: cannot ${doing}: ${reason}`, { cause: err, details: { file } });
-}
 
 async function readWhole(file: string, doing: string): Promise<Uint8Array> {
   try {

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { SneakpackError } from '../errors.js';
+import { SneakpackError, ioError as fsError } from '../errors.js';
 import {
   type KeyPair,
   type PublicKey,
@@ -76,11 +76,10 @@ export interface WrittenKeyPair {
 }
 
 function ioError(err: unknown, file: string, doing: string): SneakpackError {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'ENOENT') return new SneakpackError('FILE_NOT_FOUND', `${file}: no such file (${doing}); check the path`, { cause: err, details: { file } });
-  if (code === 'EEXIST') return new SneakpackError('FILE_EXISTS', `${file} already exists; pass --force to replace it`, { cause: err, details: { file } });
-  const reason = err instanceof Error ? err.message : String(err);
-  return new SneakpackError('IO_ERROR', `${file}: cannot ${doing}: ${reason}`, { cause: err, details: { file } });
+  if ((err as NodeJS.ErrnoException | undefined)?.code === 'EEXIST') {
+    return new SneakpackError('FILE_EXISTS', `${file} already exists; pass --force to replace it`, { cause: err, details: { file } });
+  }
+  return fsError(err, file, doing);
 }
 
 async function exists(file: string): Promise<boolean> {
