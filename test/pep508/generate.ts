@@ -4,11 +4,11 @@
  * whitespace and parenthesis variants, escapes in literals, reversed operands, values that are
  * and are not versions, and a share of deliberately broken inputs.
  */
+import { TARGETS_DIR } from '../helpers/targets.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Rng } from '../helpers/random.js';
 
-const TARGETS_DIR = '/work/shared/targets';
 
 /** The `marker_environment` of every captured target (real machines: x86_64, aarch64, armv7l). */
 export function targetEnvironments(): Record<string, string>[] {

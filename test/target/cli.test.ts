@@ -1,8 +1,10 @@
+import { TARGETS_DIR } from '../helpers/targets.js';
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 
-const armv7l = JSON.parse(readFileSync('/work/shared/targets/debian12-armv7l-cp311.json', 'utf8')) as {
+const armv7l = JSON.parse(readFileSync(join(TARGETS_DIR, 'debian12-armv7l-cp311.json'), 'utf8')) as {
   tags: string[];
   marker_environment: Record<string, string>;
 };
@@ -42,7 +44,7 @@ describe('sneakpack target show', () => {
   });
 
   it('reads a profile file', () => {
-    const file = '/work/shared/targets/pyenv-x86_64-cp313.json';
+    const file = join(TARGETS_DIR, 'pyenv-x86_64-cp313.json');
     const r = runCli(['target', 'show', file, '--json']);
     expect(r.status).toBe(0);
     const out = JSON.parse(r.stdout) as { name: string; compact: string; tags: string[] };

@@ -1,3 +1,4 @@
+import { TARGETS_DIR } from '../helpers/targets.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ async function codeOf(p: Promise<unknown>): Promise<{ code: string; message: str
 
 describe('loadTargetProfile', () => {
   it('loads a captured profile and resolves it with its file name', async () => {
-    const file = '/work/shared/targets/debian12-armv7l-cp311.json';
+    const file = join(TARGETS_DIR, 'debian12-armv7l-cp311.json');
     const raw = JSON.parse(readFileSync(file, 'utf8')) as { tags: string[] };
     const p = await loadTargetProfile(file);
     expect(p.tags).toEqual(raw.tags);
@@ -41,7 +42,7 @@ describe('loadTargetProfile', () => {
     writeFileSync(bad, '{ "python": ');
     expect(await codeOf(loadTargetProfile(bad))).toMatchObject({ code: 'INVALID_TARGET', message: expect.stringContaining(bad) });
     const field = join(dir, 'field.json');
-    const raw = JSON.parse(readFileSync('/work/shared/targets/debian12-aarch64-cp311.json', 'utf8')) as Record<string, unknown>;
+    const raw = JSON.parse(readFileSync(join(TARGETS_DIR, 'debian12-aarch64-cp311.json'), 'utf8')) as Record<string, unknown>;
     writeFileSync(field, JSON.stringify({ ...raw, uname_machine: 64 }));
     const e = await codeOf(loadTargetProfile(field));
     expect(e?.code).toBe('INVALID_TARGET');

@@ -12,6 +12,7 @@
  *    generated cases, the environment patched under both implementations in one CPython 3.13.
  * 4. Isolation flags, error reporting, the CLI subcommand, and the embedded copy of the script.
  */
+import { TARGETS_DIR } from '../helpers/targets.js';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -30,7 +31,6 @@ const execFileAsync = promisify(execFile);
 
 const PROBE_PY = join(ROOT, 'src', 'target', 'probe.py');
 const PROBE_SCRIPT_TS = join(ROOT, 'src', 'target', 'probe-script.ts');
-const TARGETS_DIR = '/work/shared/targets';
 
 // --- the embedded copy ----------------------------------------------------------------------
 

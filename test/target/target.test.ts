@@ -1,3 +1,4 @@
+import { TARGETS_DIR } from '../helpers/targets.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +20,6 @@ import {
   validateProfile,
 } from '../../src/target/index.js';
 
-const TARGETS_DIR = '/work/shared/targets';
 const profileFiles = readdirSync(TARGETS_DIR).filter((f) => f.endsWith('.json')).sort();
 const profiles = new Map<string, TargetProfile>(
   profileFiles.map((f) => [f, JSON.parse(readFileSync(join(TARGETS_DIR, f), 'utf8')) as TargetProfile]),
