@@ -66,6 +66,9 @@ function cloneEnv(): NodeJS.ProcessEnv {
   for (const [k, v] of Object.entries(process.env)) if (!dropped.test(k)) env[k] = v;
   if (env.NODE_ENV === 'test') delete env.NODE_ENV; // vitest's; `production` would make npm ci skip dev dependencies
   env.SNEAKPACK_IN_CLONE_TEST = '1';
+  // Plain text, so the checks below read the runner's summary whatever the outer run's colours.
+  delete env.FORCE_COLOR;
+  env.NO_COLOR = '1';
   return env;
 }
 
@@ -101,7 +104,8 @@ function runShell(command: string, cwd: string, timeoutMs: number): Promise<Run>
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ command, code, signal, timedOut, output });
+      // eslint-disable-next-line no-control-regex
+      resolve({ command, code, signal, timedOut, output: output.replace(/\u001b\[[0-9;]*m/g, '') });
     });
   });
 }
