@@ -4,6 +4,7 @@
  * whitespace and parenthesis variants, escapes in literals, reversed operands, values that are
  * and are not versions, and a share of deliberately broken inputs.
  */
+import { ENVIRONMENT_VARIABLES } from '../../src/pep508/index.js';
 import { TARGETS_DIR } from '../helpers/targets.js';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,20 +19,7 @@ export function targetEnvironments(): Record<string, string>[] {
     .map((f) => JSON.parse(readFileSync(join(TARGETS_DIR, f), 'utf8')).marker_environment as Record<string, string>);
 }
 
-export const VARIABLES = [
-  'implementation_name',
-  'implementation_version',
-  'os_name',
-  'platform_machine',
-  'platform_release',
-  'platform_system',
-  'platform_version',
-  'python_full_version',
-  'platform_python_implementation',
-  'python_version',
-  'sys_platform',
-  'extra',
-] as const;
+export const VARIABLES = [...ENVIRONMENT_VARIABLES, 'extra'] as const;
 
 const LEGACY = ['os.name', 'sys.platform', 'platform.version', 'platform.machine', 'platform.python_implementation', 'python_implementation'];
 /** Spellings packaging does not accept. */
