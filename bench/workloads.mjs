@@ -130,7 +130,6 @@ function buildCext(cache) {
 
 /** (b) 89 generated pure wheels plus the C extension; `changed` bumps one wheel (the upgrade). */
 function genB(dir, cache, changed) {
-  const rng = new Rng(0xb);
   const count = 89;
   const weights = Array.from({ length: count }, (_, i) => 1 / (i + 1) ** 0.9);
   const sum = weights.reduce((a, b) => a + b, 0);
@@ -150,7 +149,6 @@ function genB(dir, cache, changed) {
     writeWheel(join(dir, 'wheels'), { name, version, requiresDist, members, entryPoints });
     wheels.push({ name, version });
   }
-  rng.next();
   const cext = buildCext(cache);
   cpSync(cext, join(dir, 'wheels', cext.split('/').pop()));
   wheels.push({ name: 'cext', version: '0.3' });
