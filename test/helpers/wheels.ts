@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import {
   type CoreMetadataFields,
@@ -240,4 +240,17 @@ export function makeWheel(spec: WheelSpec & { readonly dir: string }): string {
   const path = join(spec.dir, built.filename);
   writeFileSync(path, built.bytes);
   return path;
+}
+
+/**
+ * Write an app's source files (`{relative path: text}`) under `appDir` and return them as a
+ * bundle's `appFiles` entries (mode 0644), in the order given.
+ */
+export function writeAppFiles(appDir: string, files: Record<string, string>): { path: string; absPath: string; mode: number }[] {
+  return Object.entries(files).map(([rel, text]) => {
+    const abs = join(appDir, rel);
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(abs, text);
+    return { path: rel, absPath: abs, mode: 0o644 };
+  });
 }

@@ -16,7 +16,7 @@ import { encodePublicKey, keyPairFromSeed, loadTrustedKeys, type TrustedKeys } f
 import { probeInterpreter } from '../../src/target/probe.js';
 import { installBundle, listApps, removeApp, rollback } from '../../src/install/index.js';
 import { runCli } from '../helpers/cli.js';
-import { makeWheel } from '../helpers/wheels.js';
+import { makeWheel, writeAppFiles } from '../helpers/wheels.js';
 import { treeListing } from './release-fakes.js';
 
 const PYTHON = path.join(process.env.PYENV_ROOT ?? path.join(os.homedir(), '.pyenv'), 'versions', '3.11.7', 'bin', 'python3.11');
@@ -72,12 +72,7 @@ async function bundle(spec: BundleSpec): Promise<string> {
     distInfoFiles: { 'entry_points.txt': '[console_scripts]\ngreet = greetlib:main\n' },
   });
   const appDir = path.join(work, 'app');
-  const appFiles = Object.entries(APP_FILES(spec.version)).map(([rel, text]) => {
-    const abs = path.join(appDir, rel);
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
-    fs.writeFileSync(abs, text);
-    return { path: rel, absPath: abs, mode: 0o644 };
-  });
+  const appFiles = writeAppFiles(appDir, APP_FILES(spec.version));
   const input: BundleInput = {
     app: {
       name: 'school-app',

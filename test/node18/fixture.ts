@@ -14,7 +14,7 @@ import { type BundleInput, type BundleTargetInput, bundleTarget, writeBundle } f
 import { type KeyPair, encodePublicKey, keyPairFromSeed } from '../../src/sign/index.js';
 import { loadTargetProfile } from '../../src/target/load.js';
 import { resolveTarget } from '../../src/target/index.js';
-import { makeWheel } from '../helpers/wheels.js';
+import { makeWheel, writeAppFiles } from '../helpers/wheels.js';
 
 /** The app's name as installed (`PREFIX/box-demo`). */
 export const APP = 'box-demo';
@@ -109,12 +109,7 @@ export async function buildFixtureBundle(spec: FixtureBundleSpec): Promise<strin
       distInfoFiles: { 'entry_points.txt': '[console_scripts]\ngreet = greetlib:main\n' },
     });
     const appDir = path.join(work, 'app');
-    const files = Object.entries(appFiles(spec.version)).map(([rel, text]) => {
-      const abs = path.join(appDir, rel);
-      fs.mkdirSync(path.dirname(abs), { recursive: true });
-      fs.writeFileSync(abs, text);
-      return { path: rel, absPath: abs, mode: 0o644 };
-    });
+    const files = writeAppFiles(appDir, appFiles(spec.version));
     const input: BundleInput = {
       app: {
         name: APP,

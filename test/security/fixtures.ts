@@ -24,7 +24,7 @@ import { probeInterpreter } from '../../src/target/probe.js';
 import { parseWheelFilename } from '../../src/wheel/index.js';
 import { writeKeys } from '../bundle/fixtures.js';
 import { treeListing } from '../install/release-fakes.js';
-import { makeWheel, type WheelSpec } from '../helpers/wheels.js';
+import { makeWheel, writeAppFiles, type WheelSpec } from '../helpers/wheels.js';
 
 export { treeListing };
 
@@ -202,12 +202,7 @@ export async function buildBundle(sb: Sandbox, spec: BundleSpec): Promise<string
     'schoolapp/cli.py': 'def main():\n    return 0\n',
   };
   const appDir = path.join(work, 'app');
-  const appFiles = Object.entries(texts).map(([rel, text]) => {
-    const abs = path.join(appDir, rel);
-    fs.mkdirSync(path.dirname(abs), { recursive: true });
-    fs.writeFileSync(abs, text);
-    return { path: rel, absPath: abs, mode: 0o644 };
-  });
+  const appFiles = writeAppFiles(appDir, texts);
   const input: BundleInput = {
     app: {
       name: APP,
