@@ -51,13 +51,27 @@ export function checkRelativePath(rel: string, what: string): void {
  */
 export function safeJoin(root: string, rel: string, what = 'archive entry'): string {
   checkRelativePath(rel, what);
-  const base = path.resolve(root);
-  const full = path.resolve(base, rel);
-  const inside = path.relative(base, full);
-  if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) {
+  const base = resolvedRoot(root);
+  // After checkRelativePath (no "..", ".", empty or absolute segment) plain concatenation is the
+  // resolved path; it is still checked below, by string, as the second line of defence.
+  const full = base === '/' ? `/${rel}` : `${base}/${rel}`;
+  const joined = full.endsWith('/') ? full.slice(0, -1) : full;
+  if (joined.length <= base.length || !joined.startsWith(base === '/' ? '/' : `${base}/`) || joined.includes('/../') || joined.includes('/./')) {
     throw new SneakpackError('UNSAFE_PATH', `${what}: path ${JSON.stringify(rel)} resolves outside ${base}`, {
       details: { path: rel, source: what },
     });
   }
-  return full;
+  return joined;
+}
+
+/** `path.resolve(root)`, remembered: an install joins thousands of paths to a handful of roots. */
+const resolvedRoots = new Map<string, string>();
+function resolvedRoot(root: string): string {
+  let base = resolvedRoots.get(root);
+  if (base === undefined) {
+    base = path.resolve(root);
+    if (resolvedRoots.size > 1000) resolvedRoots.clear();
+    resolvedRoots.set(root, base);
+  }
+  return base;
 }

@@ -89,6 +89,8 @@ export function placeMember(member: string, rootIsPurelib: boolean, wheel: strin
  * `_fs_to_record_path` computes it (on the path strings, symlinks not resolved).
  */
 export function recordPathFor(dest: string, libDir: string): string {
+  // The common case, a file under site-packages, without path.relative's work.
+  if (dest.startsWith(libDir) && dest[libDir.length] === '/' && !libDir.endsWith('/')) return dest.slice(libDir.length + 1);
   return path.relative(libDir, dest).split(path.sep).join('/');
 }
 
@@ -178,8 +180,10 @@ export function planFiles(members: readonly PlanMember[], ctx: PlanContext): Fil
     );
   }
   // A file whose path is a parent directory of another file cannot be written.
+  const parents = new Set<string>();
   for (const dest of byDest.keys()) {
-    for (let dir = path.dirname(dest); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    for (let dir = path.dirname(dest); dir !== path.dirname(dir) && !parents.has(dir); dir = path.dirname(dir)) {
+      parents.add(dir);
       const member = byDest.get(dir);
       if (member !== undefined) {
         throw new SneakpackError(

@@ -15,6 +15,7 @@ import { extractBundle, type BundleManifest as FullManifest, type ManifestWheel 
 import { buildShebang } from './scripts.js';
 import { compileVenv, createVenv } from './venv.js';
 import { installWheel } from './wheel-install.js';
+import { installWheels } from './wheel-pool.js';
 
 /**
  * The fields of a bundle manifest the release manager reads: a subset of src/bundle's
@@ -70,7 +71,18 @@ export interface InstallOps {
   /** Describe the box's interpreter. */
   probe(python: string): Promise<BoxProbe>;
   createVenv(python: string, dir: string): Promise<VenvInfo>;
-  installWheel(wheelPath: string, venv: VenvInfo, options: { expected: BundleWheel }): Promise<unknown>;
+  /** Install one wheel; `reuse` names the previous release's venv holding the same wheel file. */
+  installWheel(wheelPath: string, venv: VenvInfo, options: { expected: BundleWheel; reuse?: { venvDir: string } }): Promise<unknown>;
+  /**
+   * Install all of a release's wheels (default: {@link installWheels}, several at a time);
+   * `onInstalled` is called as each one is done with its index and the count so far. Returns what
+   * each `installWheel` returned, in order.
+   */
+  installWheels(
+    wheels: readonly { wheelPath: string; expected: BundleWheel; reuse?: { venvDir: string } }[],
+    venv: VenvInfo,
+    onInstalled: (index: number, installed: number) => void,
+  ): Promise<readonly unknown[]>;
   /** Write launchers for the app's scripts into the venv's bin/, exporting `env` first; returns their paths. */
   writeAppScripts(venv: VenvInfo, scripts: readonly AppScript[], env: Readonly<Record<string, string>>): Promise<string[]>;
   /** Byte-compile the venv and the extra folders. */
@@ -141,7 +153,18 @@ export const defaultOps: InstallOps = {
   extract: (file, destDir, options) => extractBundle(file, destDir, options),
   probe: (python) => probeInterpreter(python),
   createVenv: (python, dir) => createVenv(python, dir),
-  installWheel: (wheelPath, venv, options) => installWheel(wheelPath, venv, { expected: options.expected }),
+  installWheel: (wheelPath, venv, options) => installWheel(wheelPath, venv, { expected: options.expected, ...(options.reuse ? { reuse: options.reuse } : {}) }),
+  // Replaced by a loop over `installWheel` when a caller replaces only that (installBundle).
+  installWheels: (wheels, venv, onInstalled) =>
+    installWheels(
+      wheels.map((w) => ({
+        wheelPath: w.wheelPath,
+        size: w.expected.size,
+        options: { expected: { name: w.expected.name, version: w.expected.version }, ...(w.reuse ? { reuse: w.reuse } : {}) },
+      })),
+      venv,
+      { onInstalled },
+    ),
   writeAppScripts,
   async compile(venv, extraDirs) {
     await compileVenv(venv);

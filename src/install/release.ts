@@ -7,7 +7,8 @@
  * 1. Hash the bundle file and verify + extract it (signature, then every hash, one streaming
  *    pass) into `PREFIX/.staging/<pid>-<random>/`. Nothing else under the prefix changes before
  *    the bundle is verified; a refused bundle leaves the prefix as it found it.
- * 2. Check the box: probe `python` and require every wheel's tags to be among its tags
+ * 2. Check the box: probe `python` (started at once, running while the bundle is verified, but
+ *    only looked at afterwards) and require every wheel's tags to be among its tags
  *    (`wheelCompatibility`) and its version to satisfy the app's requires-python
  *    (`BOX_INCOMPATIBLE`).
  * 3. Take `PREFIX/APP/.lock`, clean what a killed run left, and refuse a downgrade
@@ -16,7 +17,9 @@
  * 4. Build the release in place, `PREFIX/APP/releases/<VERSION>-<sha12>/` — in place because a
  *    venv's scripts carry its absolute path in their shebangs, so it cannot be moved after it is
  *    built. Until its marker file is written the folder is invisible to `current` and a later run
- *    deletes it. Into it: a fresh venv, every wheel, the app's source in `app/` (moved, not
+ *    deletes it. Into it: a fresh venv, every wheel (a wheel file the current release also has,
+ *    installed by the same interpreter, is shared with it by hard links instead of written again:
+ *    {@link sharableWheels}), the app's source in `app/` (moved, not
  *    copied, from staging), a `.pth` that puts `app/` on `sys.path`, launchers for the app's
  *    `[project.scripts]`, an `env` file, and optionally byte-code.
  * 5. Run the app's post-install commands in the new release (`POST_INSTALL_FAILED`).
@@ -140,6 +143,8 @@ export interface InstallResult {
   readonly scripts: readonly string[];
   /** Release folders deleted by pruning. */
   readonly pruned: readonly string[];
+  /** Files hard-linked from the previous release (unchanged wheels) rather than written. */
+  readonly sharedFiles: number;
 }
 
 function reportProgress(options: InstallOptions, event: InstallProgress): void {
@@ -155,6 +160,18 @@ function reportProgress(options: InstallOptions, event: InstallProgress): void {
  */
 export async function installBundle(bundleFile: string, options: InstallOptions): Promise<InstallResult> {
   const ops: InstallOps = { ...defaultOps, ...(options.ops ?? {}) };
+  if (options.ops?.installWheel !== undefined && options.ops.installWheels === undefined) {
+    // A caller that replaces the one-wheel operation gets it called for every wheel, in order.
+    const one = options.ops.installWheel;
+    ops.installWheels = async (wheels, venv, onInstalled) => {
+      const out: unknown[] = [];
+      for (const [i, w] of wheels.entries()) {
+        out.push(await one(w.wheelPath, venv, { expected: w.expected, ...(w.reuse ? { reuse: w.reuse } : {}) }));
+        onInstalled(i, i + 1);
+      }
+      return out;
+    };
+  }
   const prefix = resolvePrefix(options.prefix);
   const python = options.python ?? 'python3';
   if (options.keepReleases !== undefined && (!Number.isInteger(options.keepReleases) || options.keepReleases < 2)) {
@@ -162,6 +179,11 @@ export async function installBundle(bundleFile: string, options: InstallOptions)
       details: { keepReleases: options.keepReleases },
     });
   }
+  // The probe reads nothing from the bundle: run the interpreter while the bundle is verified
+  // (another core), and look at its answer only once the bundle is.
+  const probing = ops.probe(python);
+  probing.catch(() => undefined);
+
   // Before anything under the prefix: an unreadable bundle fails here.
   const bundleSha256 = await ops.hashFile(bundleFile);
 
@@ -178,7 +200,7 @@ export async function installBundle(bundleFile: string, options: InstallOptions)
     const name = releaseName(version, bundleSha256);
 
     reportProgress(options, { stage: 'check', detail: python });
-    const box = await ops.probe(python);
+    const box = await probing;
     checkBox(manifest, box, python);
 
     reportProgress(options, { stage: 'lock', detail: paths.lock });
@@ -242,7 +264,7 @@ async function installLocked(job: LockedInstall): Promise<InstallResult> {
 
   if (current === name && currentInfo !== null) {
     reportProgress(options, { stage: 'done', detail: 'already current' });
-    return { ...base, status: 'unchanged', python: currentInfo.python, pythonVersion: currentInfo.python_version, scripts: [], pruned: [] };
+    return { ...base, status: 'unchanged', python: currentInfo.python, pythonVersion: currentInfo.python_version, scripts: [], pruned: [], sharedFiles: 0 };
   }
   const order = currentInfo === null ? null : compareVersions(version, currentInfo.version);
   if (order !== null && order < 0 && !options.allowDowngrade) {
@@ -263,7 +285,8 @@ async function installLocked(job: LockedInstall): Promise<InstallResult> {
   });
   let committed = false;
   try {
-    const built = await buildRelease(job, releaseDir);
+    const previous = current === null || currentInfo === null ? null : { dir: path.join(paths.releases, current), info: currentInfo };
+    const built = await buildRelease(job, releaseDir, previous);
     const info: ReleaseInfo = {
       format: 1,
       name,
@@ -292,23 +315,56 @@ async function installLocked(job: LockedInstall): Promise<InstallResult> {
     const keep = options.keepReleases ?? manifest.app.keep_releases ?? DEFAULT_KEEP_RELEASES;
     const pruned = await prune(paths, Math.max(2, keep));
     reportProgress(options, { stage: 'done', detail: name });
-    return { ...base, status, python, pythonVersion: built.venv.pythonVersion, scripts: built.scripts, pruned };
+    return { ...base, status, python, pythonVersion: built.venv.pythonVersion, scripts: built.scripts, pruned, sharedFiles: built.sharedFiles };
   } catch (err) {
     if (!committed) await removeViaTrash(releaseDir, paths.trash).catch(() => undefined);
     throw err;
   }
 }
 
-async function buildRelease(job: LockedInstall, releaseDir: string): Promise<{ venv: VenvInfo; scripts: string[] }> {
+/**
+ * The wheels of the previous release that this one can share files with: the same wheel file (name
+ * and sha256, from the release's copy of its manifest) installed by the same interpreter, so every
+ * file but scripts and RECORD is byte-for-byte what installing it again would write. Sharing is by
+ * hard links (`installWheel`'s `reuse`): an upgrade that changes one wheel writes only that wheel.
+ * Empty when anything about the previous release is unreadable: then everything is written.
+ */
+async function sharableWheels(previous: { dir: string; info: ReleaseInfo } | null, python: string, venv: VenvInfo): Promise<Map<string, string>> {
+  const sharable = new Map<string, string>();
+  if (previous === null || previous.info.python !== python || previous.info.python_version !== venv.pythonVersion) return sharable;
+  try {
+    const before = JSON.parse(await fs.readFile(path.join(previous.dir, 'manifest.json'), 'utf8')) as { wheels?: unknown };
+    if (!Array.isArray(before.wheels)) return sharable;
+    for (const w of before.wheels as { file?: unknown; sha256?: unknown }[]) {
+      if (typeof w.file === 'string' && typeof w.sha256 === 'string') sharable.set(w.file, w.sha256);
+    }
+  } catch {
+    // No readable manifest in the previous release: share nothing.
+  }
+  return sharable;
+}
+
+async function buildRelease(
+  job: LockedInstall,
+  releaseDir: string,
+  previous: { dir: string; info: ReleaseInfo } | null,
+): Promise<{ venv: VenvInfo; scripts: string[]; sharedFiles: number }> {
   const { options, ops, paths, manifest, top, python } = job;
   reportProgress(options, { stage: 'venv', detail: python });
   const venv = await ops.createVenv(python, path.join(releaseDir, 'venv'));
 
   const wheels = manifest.wheels;
-  for (const [i, wheel] of wheels.entries()) {
-    reportProgress(options, { stage: 'wheel', detail: wheel.file, index: i + 1, total: wheels.length });
-    await ops.installWheel(path.join(top, 'wheels', wheel.file), venv, { expected: wheel });
-  }
+  const sharable = await sharableWheels(previous, python, venv);
+  const installed = await ops.installWheels(
+    wheels.map((wheel) => ({
+      wheelPath: path.join(top, 'wheels', wheel.file),
+      expected: wheel,
+      ...(previous !== null && sharable.get(wheel.file) === wheel.sha256 ? { reuse: { venvDir: path.join(previous.dir, 'venv') } } : {}),
+    })),
+    venv,
+    (i, n) => reportProgress(options, { stage: 'wheel', detail: wheels[i]!.file, index: n, total: wheels.length }),
+  );
+  const sharedFiles = installed.reduce<number>((sum, r) => sum + ((r as { linked?: number } | undefined)?.linked ?? 0), 0);
 
   reportProgress(options, { stage: 'app', detail: manifest.app.name });
   const appDir = path.join(releaseDir, 'app');
@@ -354,7 +410,7 @@ async function buildRelease(job: LockedInstall, releaseDir: string): Promise<{ v
       );
     }
   }
-  return { venv, scripts: written };
+  return { venv, scripts: written, sharedFiles };
 }
 
 /**

@@ -16,7 +16,10 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import * as fs from 'node:fs/promises';
+import * as fsSync from 'node:fs';
 import * as path from 'node:path';
+import { Readable } from 'node:stream';
+import { inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { SneakpackError, isSneakpackError } from '../errors.js';
@@ -69,6 +72,13 @@ export interface InstallWheelOptions {
   readonly filename?: string;
   /** Override some of {@link DEFAULT_INSTALL_LIMITS}. */
   readonly limits?: Partial<InstallLimits>;
+  /**
+   * A venv of the same interpreter into which this very wheel file (the same sha256) was installed
+   * before, by sneakpack: its files are hard-linked instead of written (see {@link installWheel}).
+   */
+  readonly reuse?: { readonly venvDir: string };
+  /** Stream members larger than this many bytes instead of inflating them in memory (default {@link DEFAULT_STREAM_ABOVE}). */
+  readonly streamAbove?: number;
 }
 
 /** What {@link installWheel} installed. */
@@ -83,6 +93,8 @@ export interface InstalledWheel {
   readonly distInfoDir: string;
   /** The installed RECORD's rows (paths relative to the `.dist-info`'s parent). */
   readonly record: readonly RecordEntry[];
+  /** How many files were hard-linked from `options.reuse` rather than written. */
+  readonly linked: number;
   /** Names of the entry-point launchers written to `bin/`. */
   readonly scripts: readonly string[];
   /** `.data/scripts` members not installed: setuptools wrappers of the wheel's entry points. */
@@ -172,6 +184,266 @@ async function readMembers(zip: ZipFile, wheel: string, limits: InstallLimits): 
 }
 
 /**
+ * The size and digest of a member's inflated bytes against its RECORD row: more bytes than RECORD
+ * says is a zip bomb or a lie (`ARCHIVE_TOO_LARGE`), anything else that differs is `INVALID_RECORD`.
+ */
+function checkMember(wheel: string, member: Member, record: RecordEntry, size: number, digest: string): void {
+  const expectedSize = record.size!;
+  if (size > expectedSize) {
+    throw tooLarge(wheel, `member ${member.name} inflates to more than the ${expectedSize} bytes RECORD says`, {
+      member: member.name,
+      size: expectedSize,
+    });
+  }
+  if (size !== expectedSize) {
+    throw new SneakpackError('INVALID_RECORD', `In ${wheel}, size of ${member.name} is ${size} but RECORD says ${expectedSize}`, {
+      details: { wheel, file: member.name },
+    });
+  }
+  if (digest !== record.hash!.value) {
+    throw new SneakpackError(
+      'INVALID_RECORD',
+      `In ${wheel}, ${record.hash!.algorithm} of ${member.name} is ${digest} but RECORD says ${record.hash!.value}`,
+      { details: { wheel, file: member.name } },
+    );
+  }
+}
+
+/** Bytes read per system call while walking a wheel front to back. */
+const WINDOW_SIZE = 1024 * 1024;
+/**
+ * Members up to this size (compressed and inflated) are inflated in one synchronous call and
+ * written with one `write`; larger ones stream, so memory stays bounded by about twice this.
+ */
+export const DEFAULT_STREAM_ABOVE = 16 * 1024 * 1024;
+
+function readFully(fd: number, buf: Buffer, position: number): void {
+  for (let off = 0; off < buf.length; ) {
+    const n = fsSync.readSync(fd, buf, off, buf.length - off, position + off);
+    if (n === 0) throw new Error(`the file ends at byte ${position + off}, inside a member`);
+    off += n;
+  }
+}
+
+/**
+ * A wheel read with synchronous `pread`s through a 1 MiB window. Installing walks a wheel front to
+ * back (the central directory once, then the members in archive order), so this is one system call
+ * per MiB instead of several asynchronous reads per member, each a round trip to libuv's thread
+ * pool — which is what made installing thousands of small files slow. yauzl reads the central
+ * directory through it too.
+ */
+class WheelReader extends yauzl.RandomAccessReader {
+  private readonly buffer = Buffer.allocUnsafe(WINDOW_SIZE);
+  private window: Buffer = Buffer.alloc(0);
+  private windowStart = 0;
+
+  constructor(
+    readonly fd: number,
+    readonly size: number,
+  ) {
+    super();
+  }
+
+  /** `length` bytes at `position`: a view into the window (valid until the next call) or a new buffer. */
+  bytes(position: number, length: number): Buffer {
+    if (!Number.isSafeInteger(position) || position < 0 || length < 0 || position + length > this.size) {
+      throw new Error(`bytes ${position}..${position + length} lie outside the ${this.size}-byte file`);
+    }
+    const rel = position - this.windowStart;
+    if (rel >= 0 && rel + length <= this.window.length) return this.window.subarray(rel, rel + length);
+    if (length > WINDOW_SIZE) {
+      const out = Buffer.allocUnsafe(length);
+      readFully(this.fd, out, position);
+      return out;
+    }
+    const window = this.buffer.subarray(0, Math.min(WINDOW_SIZE, this.size - position));
+    this.window = Buffer.alloc(0);
+    readFully(this.fd, window, position);
+    this.window = window;
+    this.windowStart = position;
+    return window.subarray(0, length);
+  }
+
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null) => void): void {
+    let err: Error | null = null;
+    try {
+      this.bytes(position, length).copy(buffer, offset);
+    } catch (e) {
+      err = e as Error;
+    }
+    callback(err);
+  }
+
+  /** yauzl's stream of a large member's compressed bytes (the fd stays ours to close). */
+  override _readStreamForRange(start: number, end: number): Readable {
+    const fd = this.fd;
+    let position = start;
+    return new Readable({
+      highWaterMark: WINDOW_SIZE,
+      read(): void {
+        if (position >= end) {
+          this.push(null);
+          return;
+        }
+        const chunk = Buffer.allocUnsafe(Math.min(WINDOW_SIZE, end - position));
+        try {
+          readFully(fd, chunk, position);
+        } catch (e) {
+          this.destroy(e as Error);
+          return;
+        }
+        position += chunk.length;
+        this.push(chunk);
+      },
+    });
+  }
+}
+
+/** The member's bytes, inflated in memory; more than `max` bytes is refused while inflating. */
+function inflateMember(reader: WheelReader, member: Member, wheel: string, max: number): Buffer {
+  const { entry } = member;
+  const details = { member: member.name };
+  let raw: Buffer;
+  try {
+    const at = entry.relativeOffsetOfLocalHeader;
+    const header = reader.bytes(at, 30);
+    if (header.readUInt32LE(0) !== 0x04034b50) throw new Error('its local header has no signature');
+    const start = at + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
+    raw = reader.bytes(start, entry.compressedSize);
+  } catch (e) {
+    throw invalidWheel(wheel, `member ${member.name} cannot be read (${(e as Error).message})`, details, e);
+  }
+  if (entry.compressionMethod === 0) {
+    if (raw.length > max) throw tooLarge(wheel, `member ${member.name} is more than the ${max} bytes expected`, { ...details, size: max });
+    return Buffer.from(raw); // a copy: `raw` may be a view into the reader's window
+  }
+  if (entry.compressionMethod !== 8) {
+    throw invalidWheel(wheel, `member ${member.name} uses compression method ${entry.compressionMethod} (a wheel uses 0, stored, or 8, deflate)`, details);
+  }
+  try {
+    return inflateRawSync(raw, { maxOutputLength: Math.max(1, max) });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw tooLarge(wheel, `member ${member.name} inflates to more than the ${max} bytes expected`, { ...details, size: max });
+    }
+    throw invalidWheel(wheel, `member ${member.name} cannot be inflated (${(e as Error).message})`, details, e);
+  }
+}
+
+/** A metadata member, read whole (at most `max` bytes) and exactly its declared size. */
+function readSmallMember(reader: WheelReader, member: Member, wheel: string, max: number): Buffer {
+  if (member.size > max) {
+    throw tooLarge(wheel, `member ${member.name} declares ${member.size} bytes, above the ${max}-byte limit for metadata`, {
+      member: member.name,
+    });
+  }
+  const data = inflateMember(reader, member, wheel, member.size);
+  if (data.length !== member.size) {
+    throw invalidWheel(wheel, `member ${member.name} inflates to ${data.length} bytes, not its declared ${member.size}`);
+  }
+  return data;
+}
+
+function utf8(data: Buffer, wheel: string, member: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch (e) {
+    throw invalidWheel(wheel, `has a ${member} that is not UTF-8`, { member }, e);
+  }
+}
+
+function writeAll(fd: number, data: Buffer): void {
+  for (let off = 0; off < data.length; ) off += fsSync.writeSync(fd, data, off, data.length - off);
+}
+
+/**
+ * Files and directories created by one install, removed again if it fails. Creating is
+ * synchronous: one install writes thousands of small files, and awaiting each system call in turn
+ * (a thread-pool round trip with nothing else in flight) cost more than the calls themselves.
+ */
+class Created {
+  readonly files: string[] = [];
+  readonly dirs: string[] = [];
+  /** Directories known to exist (made or checked by this install). */
+  private readonly known = new Set<string>();
+
+  /** mkdir -p, remembering each level this call made. */
+  ensureDir(dir: string): void {
+    if (this.known.has(dir)) return;
+    const missing: string[] = [];
+    for (let d = dir; !this.known.has(d); d = path.dirname(d)) {
+      const st = fsSync.statSync(d, { throwIfNoEntry: false });
+      if (st !== undefined) {
+        if (!st.isDirectory()) {
+          throw new SneakpackError('INSTALL_CONFLICT', `cannot create directory ${dir}: ${d} exists and is not a directory`, {
+            details: { path: d },
+          });
+        }
+        this.known.add(d);
+        break;
+      }
+      if (d === path.dirname(d)) break;
+      missing.push(d);
+    }
+    for (const d of missing.reverse()) {
+      try {
+        fsSync.mkdirSync(d, 0o755);
+        this.dirs.push(d);
+      } catch (e) {
+        // Another install into the same venv made it meanwhile: not ours to remove.
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      }
+      this.known.add(d);
+    }
+  }
+
+  /** Write `data` to a new file at `dest` (never overwriting) with exactly `mode` (not subject to the umask). */
+  write(dest: string, data: Buffer, mode: number): void {
+    this.ensureDir(path.dirname(dest));
+    const fd = fsSync.openSync(dest, 'wx', mode);
+    this.files.push(dest);
+    try {
+      writeAll(fd, data);
+      fsSync.fchmodSync(fd, mode);
+    } finally {
+      fsSync.closeSync(fd);
+    }
+  }
+
+  /** Hard-link `existing` as the new file `dest` (never overwriting). */
+  link(existing: string, dest: string): void {
+    this.ensureDir(path.dirname(dest));
+    fsSync.linkSync(existing, dest);
+    this.files.push(dest);
+  }
+
+  /** Create `dest` exclusively (never overwrite) and hand back a writer, for members that stream. */
+  async create(dest: string, mode: number): Promise<fs.FileHandle> {
+    this.ensureDir(path.dirname(dest));
+    const fh = await fs.open(dest, 'wx', mode);
+    this.files.push(dest);
+    return fh;
+  }
+
+  removeAll(): void {
+    for (const f of this.files.reverse()) {
+      try {
+        fsSync.rmSync(f, { force: true });
+      } catch {
+        // best effort: the error being reported is the one that made us clean up
+      }
+    }
+    for (const d of this.dirs.reverse()) {
+      try {
+        fsSync.rmdirSync(d);
+      } catch {
+        // not empty (another install's files) or already gone
+      }
+    }
+  }
+}
+
+/**
  * Stream one member through `sink`, counting and hashing the inflated bytes: more bytes than
  * `expectedSize` stops the stream (the archive lied), and the total and digest must match RECORD.
  */
@@ -210,117 +482,7 @@ async function pumpMember(
   } finally {
     stream.destroy();
   }
-  if (size !== expectedSize) {
-    throw new SneakpackError('INVALID_RECORD', `In ${wheel}, size of ${member.name} is ${size} but RECORD says ${expectedSize}`, {
-      details: { wheel, file: member.name },
-    });
-  }
-  const digest = hash.digest('base64url');
-  if (digest !== record.hash!.value) {
-    throw new SneakpackError(
-      'INVALID_RECORD',
-      `In ${wheel}, ${record.hash!.algorithm} of ${member.name} is ${digest} but RECORD says ${record.hash!.value}`,
-      { details: { wheel, file: member.name } },
-    );
-  }
-}
-
-async function readSmallMember(zip: ZipFile, member: Member, wheel: string, max: number): Promise<Buffer> {
-  if (member.size > max) {
-    throw tooLarge(wheel, `member ${member.name} declares ${member.size} bytes, above the ${max}-byte limit for metadata`, {
-      member: member.name,
-    });
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let stream;
-  try {
-    stream = await zip.openReadStreamPromise(member.entry);
-    for await (const chunk of stream) {
-      size += (chunk as Buffer).length;
-      if (size > member.size) throw tooLarge(wheel, `member ${member.name} inflates to more than its declared ${member.size} bytes`);
-      chunks.push(chunk as Buffer);
-    }
-  } catch (e) {
-    if (isSneakpackError(e)) throw e;
-    throw invalidWheel(wheel, `member ${member.name} cannot be read (${(e as Error).message})`, { member: member.name }, e);
-  } finally {
-    stream?.destroy();
-  }
-  const data = Buffer.concat(chunks);
-  if (data.length !== member.size) {
-    throw invalidWheel(wheel, `member ${member.name} inflates to ${data.length} bytes, not its declared ${member.size}`);
-  }
-  return data;
-}
-
-function utf8(data: Buffer, wheel: string, member: string): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(data);
-  } catch (e) {
-    throw invalidWheel(wheel, `has a ${member} that is not UTF-8`, { member }, e);
-  }
-}
-
-/** Files and directories created by one install, removed again if it fails. */
-class Created {
-  readonly files: string[] = [];
-  readonly dirs: string[] = [];
-  private readonly known = new Set<string>();
-
-  /** mkdir -p, remembering each level this call made. */
-  async ensureDir(dir: string): Promise<void> {
-    if (this.known.has(dir)) return;
-    const missing: string[] = [];
-    for (let d = dir; ; d = path.dirname(d)) {
-      try {
-        const st = await fs.stat(d);
-        if (!st.isDirectory()) {
-          throw new SneakpackError('INSTALL_CONFLICT', `cannot create directory ${dir}: ${d} exists and is not a directory`, {
-            details: { path: d },
-          });
-        }
-        break;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || d === path.dirname(d)) throw e;
-        missing.push(d);
-      }
-    }
-    for (const d of missing.reverse()) {
-      try {
-        await fs.mkdir(d, { mode: 0o755 });
-        this.dirs.push(d);
-      } catch (e) {
-        // Another install into the same venv made it meanwhile: not ours to remove.
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      }
-    }
-    this.known.add(dir);
-  }
-
-  /** Create `dest` exclusively (never overwrite) and hand back a writer. */
-  async create(dest: string, mode: number): Promise<fs.FileHandle> {
-    await this.ensureDir(path.dirname(dest));
-    const fh = await fs.open(dest, 'wx', mode);
-    this.files.push(dest);
-    return fh;
-  }
-
-  async removeAll(): Promise<void> {
-    for (const f of this.files.reverse()) await fs.rm(f, { force: true }).catch(() => undefined);
-    for (const d of this.dirs.reverse()) await fs.rmdir(d).catch(() => undefined);
-  }
-}
-
-/** Write `data` to a new file at `dest` with exactly `mode` (not subject to the umask). */
-async function writeNew(created: Created, dest: string, data: Buffer, mode: number): Promise<void> {
-  const fh = await created.create(dest, mode);
-  try {
-    await fh.writeFile(data);
-    await fh.chmod(mode);
-  } finally {
-    await fh.close();
-  }
+  checkMember(wheel, member, record, size, hash.digest('base64url'));
 }
 
 function ioError(e: unknown, wheel: string, dest?: string): SneakpackError {
@@ -358,28 +520,36 @@ export async function installWheel(wheelPath: string, venv: VenvInfo, options: I
   const filename = parseWheelFilename(wheel);
   const limits: InstallLimits = { ...DEFAULT_INSTALL_LIMITS, ...(options.limits ?? {}) };
   const installer = options.installer ?? 'sneakpack';
+  const streamAbove = options.streamAbove ?? DEFAULT_STREAM_ABOVE;
   if (installer === '' || /[\r\n]/.test(installer)) {
     throw new SneakpackError('USAGE', `installer name ${JSON.stringify(installer)} must be one non-empty line`, {
       details: { installer },
     });
   }
 
-  let zip: ZipFile;
+  let fd: number;
   try {
-    zip = await yauzl.openPromise(wheelPath, {
-      lazyEntries: true,
-      autoClose: false,
-      decodeStrings: false,
-      validateEntrySizes: false,
-    });
+    fd = fsSync.openSync(wheelPath, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new SneakpackError('FILE_NOT_FOUND', `wheel ${wheelPath} does not exist`, { details: { path: wheelPath } });
     }
-    throw invalidWheel(wheel, `is not a readable zip archive (${(e as Error).message})`, { path: wheelPath }, e);
+    throw invalidWheel(wheel, `cannot be read (${(e as Error).message})`, { path: wheelPath }, e);
   }
+  let zip: ZipFile | undefined;
   const created = new Created();
   try {
+    const reader = new WheelReader(fd, fsSync.fstatSync(fd).size);
+    try {
+      zip = await yauzl.fromRandomAccessReaderPromise(reader, reader.size, {
+        lazyEntries: true,
+        autoClose: false,
+        decodeStrings: false,
+        validateEntrySizes: false,
+      });
+    } catch (e) {
+      throw invalidWheel(wheel, `is not a readable zip archive (${(e as Error).message})`, { path: wheelPath }, e);
+    }
     // 1. The central directory.
     const members = await readMembers(zip, wheel, limits);
     const byName = new Map(members.map((m) => [m.name, m]));
@@ -391,21 +561,21 @@ export async function installWheel(wheelPath: string, venv: VenvInfo, options: I
       wheel,
     );
     const inMemory = new Map<string, Buffer>();
-    const readMeta = async (file: string, required: boolean): Promise<Buffer | null> => {
+    const readMeta = (file: string, required: boolean): Buffer | null => {
       const name = `${distInfoDir}/${file}`;
       const m = byName.get(name);
       if (!m) {
         if (required) throw invalidWheel(wheel, `has no ${name}`, { member: name });
         return null;
       }
-      const data = await readSmallMember(zip, m, wheel, limits.maxMetadataSize);
+      const data = readSmallMember(reader, m, wheel, limits.maxMetadataSize);
       inMemory.set(name, data);
       return data;
     };
-    const wheelBytes = (await readMeta('WHEEL', true))!;
-    const metadataBytes = (await readMeta('METADATA', true))!;
-    const recordBytes = (await readMeta('RECORD', true))!;
-    const entryPointsBytes = await readMeta('entry_points.txt', false);
+    const wheelBytes = readMeta('WHEEL', true)!;
+    const metadataBytes = readMeta('METADATA', true)!;
+    const recordBytes = readMeta('RECORD', true)!;
+    const entryPointsBytes = readMeta('entry_points.txt', false);
 
     const warnings: string[] = [];
     const wheelInfo = parseWheelInfo(utf8(wheelBytes, wheel, `${distInfoDir}/WHEEL`), `${wheel}: ${distInfoDir}/WHEEL`);
@@ -424,7 +594,7 @@ export async function installWheel(wheelPath: string, venv: VenvInfo, options: I
       }
     }
 
-    // RECORD against the members: sizes as declared now, contents while streaming.
+    // RECORD against the members: sizes as declared now, contents while extracting.
     const recordWhere = `${wheel}: ${distInfoDir}/RECORD`;
     const record = parseRecord(utf8(recordBytes, wheel, `${distInfoDir}/RECORD`), recordWhere);
     for (const row of record) checkRelativePath(row.path, `RECORD of ${wheel}`);
@@ -485,20 +655,32 @@ export async function installWheel(wheelPath: string, venv: VenvInfo, options: I
         });
       }
     }
+    // A destination can only exist in a directory that exists: one lstat per directory, then one
+    // per file only where its directory is already there (in a fresh venv, few are).
+    const present = new Map<string, boolean>();
+    const exists = (p: string): boolean => {
+      try {
+        return fsSync.lstatSync(p, { throwIfNoEntry: false }) !== undefined;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOTDIR') throw ioError(e, wheel);
+        return false;
+      }
+    };
     for (const dest of [...plan.files.map((f) => f.dest), ...generated.keys()]) {
-      const exists = await fs.lstat(dest).then(
-        () => true,
-        (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' || e.code === 'ENOTDIR' ? false : Promise.reject(ioError(e, wheel))),
-      );
-      if (exists) {
+      const dir = path.dirname(dest);
+      let dirThere = present.get(dir);
+      if (dirThere === undefined) present.set(dir, (dirThere = exists(dir)));
+      if (dirThere && exists(dest)) {
         throw new SneakpackError('INSTALL_CONFLICT', `installing ${wheel} into ${venv.dir}: ${dest} already exists`, {
           details: { wheel, path: dest },
         });
       }
     }
+    const reuse = options.reuse ? previousInstall(options.reuse.venvDir, venv.dir, safeJoin(libDir, recordPath, wheel)) : null;
 
     // 4. Extract, in archive order (one sequential read of the file).
     const rows: RecordEntry[] = [];
+    let linked = 0;
     let writing: string | undefined;
     const record256 = (p: string, data: Buffer): RecordEntry => ({
       path: p,
@@ -510,21 +692,33 @@ export async function installWheel(wheelPath: string, venv: VenvInfo, options: I
         writing = f.dest;
         const member = byName.get(f.member)!;
         const row = recordByPath.get(f.member)!;
+        if (reuse !== null && !f.isScript) {
+          const shared = linkFromPrevious(reuse, f, row, venv.dir, created);
+          if (shared !== null) {
+            rows.push(shared);
+            linked += 1;
+            continue;
+          }
+        }
         const data = inMemory.get(f.member);
         if (data) {
           // Only `.dist-info` files are held in memory: never a script, written as read.
-          await writeNew(created, f.dest, data, f.mode);
+          created.write(f.dest, data, f.mode);
           rows.push(record256(f.recordPath, data));
           continue;
         }
-        rows.push(await extract(zip, member, row, f, created, wheel, venv.python));
+        if (member.entry.compressedSize <= streamAbove && row.size! <= streamAbove) {
+          rows.push(extractInMemory(reader, member, row, f, created, wheel, venv.python));
+        } else {
+          rows.push(await extractStreaming(zip, member, row, f, created, wheel, venv.python));
+        }
       }
       const scripts: string[] = [];
       for (const l of launchers) {
         const dest = safeJoin(dirs.scripts, l.name, `${wheel} script name`);
         writing = dest;
         const text = Buffer.from(launcherText(l, venv.python), 'utf8');
-        await writeNew(created, dest, text, 0o755);
+        created.write(dest, text, 0o755);
         rows.push(record256(recordPathFor(dest, libDir), text));
         scripts.push(l.name);
       }
@@ -532,14 +726,14 @@ export async function installWheel(wheelPath: string, venv: VenvInfo, options: I
       // 5. INSTALLER, REQUESTED, then RECORD from what was written.
       const installerBytes = Buffer.from(`${installer}\n`, 'utf8');
       writing = safeJoin(libDir, distInfoDir, wheel);
-      await writeNew(created, safeJoin(libDir, installerPath, wheel), installerBytes, 0o644);
+      created.write(safeJoin(libDir, installerPath, wheel), installerBytes, 0o644);
       rows.push(record256(installerPath, installerBytes));
       if (options.requested) {
-        await writeNew(created, safeJoin(libDir, requestedPath, wheel), Buffer.alloc(0), 0o644);
+        created.write(safeJoin(libDir, requestedPath, wheel), Buffer.alloc(0), 0o644);
         rows.push(record256(requestedPath, Buffer.alloc(0)));
       }
       const finalRecord = installedRecord(rows, recordPath);
-      await writeNew(created, safeJoin(libDir, recordPath, wheel), Buffer.from(serializeRecord(finalRecord), 'utf8'), 0o644);
+      created.write(safeJoin(libDir, recordPath, wheel), Buffer.from(serializeRecord(finalRecord), 'utf8'), 0o644);
 
       return Object.freeze({
         filename: wheel,
@@ -547,6 +741,7 @@ export async function installWheel(wheelPath: string, venv: VenvInfo, options: I
         version: metadata.version.toString(),
         distInfoDir: safeJoin(libDir, distInfoDir, wheel),
         record: Object.freeze(finalRecord),
+        linked,
         scripts: Object.freeze(scripts),
         skipped: plan.skipped,
         warnings: Object.freeze(warnings),
@@ -555,15 +750,37 @@ export async function installWheel(wheelPath: string, venv: VenvInfo, options: I
       throw ioError(e, wheel, writing);
     }
   } catch (e) {
-    await created.removeAll();
+    created.removeAll();
     throw e;
   } finally {
-    zip.close();
+    zip?.close();
+    fsSync.closeSync(fd);
   }
 }
 
-/** Stream one member to its destination; returns its installed RECORD row. */
-async function extract(
+/** The installed RECORD row of a file whose bytes are the member's, unchanged. */
+function unchangedRow(f: PlannedFile, row: RecordEntry, data: Buffer): RecordEntry {
+  // RECORD's own sha256 was just checked against these bytes: no need to hash them again.
+  if (row.hash!.algorithm === 'sha256') return { path: f.recordPath, hash: row.hash!, size: data.length };
+  return { path: f.recordPath, hash: { algorithm: 'sha256', value: digestOf('sha256', data) }, size: data.length };
+}
+
+/** Inflate one member in memory, check it against RECORD, write it; returns its installed RECORD row. */
+function extractInMemory(reader: WheelReader, member: Member, row: RecordEntry, f: PlannedFile, created: Created, wheel: string, interpreter: string): RecordEntry {
+  const data = inflateMember(reader, member, wheel, row.size!);
+  checkMember(wheel, member, row, data.length, digestOf(row.hash!.algorithm, data));
+  if (!f.isScript) {
+    created.write(f.dest, data, f.mode);
+    return unchangedRow(f, row, data);
+  }
+  const rewriter = new ShebangRewriter(interpreter);
+  const out = Buffer.concat([...rewriter.push(data), ...rewriter.end()]);
+  created.write(f.dest, out, f.mode);
+  return { path: f.recordPath, hash: { algorithm: 'sha256', value: digestOf('sha256', out) }, size: out.length };
+}
+
+/** Stream one (large) member to its destination; returns its installed RECORD row. */
+async function extractStreaming(
   zip: ZipFile,
   member: Member,
   row: RecordEntry,
@@ -593,4 +810,51 @@ async function extract(
     await fh.close();
   }
   return { path: f.recordPath, hash: { algorithm: 'sha256', value: out.digest('base64url') }, size: outSize };
+}
+
+/** An earlier sneakpack install of the same wheel file: its venv and its installed RECORD rows. */
+interface PreviousInstall {
+  readonly venvDir: string;
+  readonly rows: ReadonlyMap<string, RecordEntry>;
+}
+
+/**
+ * The installed RECORD of the same wheel in `previousVenv`, found at the path `record` has in the
+ * new venv; null (install normally) when there is none or it cannot be read or parsed.
+ */
+function previousInstall(previousVenv: string, newVenv: string, record: string): PreviousInstall | null {
+  const rel = path.relative(newVenv, record);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
+  try {
+    const text = fsSync.readFileSync(path.join(previousVenv, rel), 'utf8');
+    const rows = parseRecord(text, path.join(previousVenv, rel));
+    return { venvDir: previousVenv, rows: new Map(rows.map((r) => [r.path, r])) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Share one file with the previous release: hard-link it when the previous venv has it at the same
+ * relative path as a regular file of the size and mode this install would write, recorded in that
+ * install's RECORD with that size. Returns the installed RECORD row, or null to write it instead.
+ * Only files the installer writes unchanged qualify (never scripts, whose shebang names the venv).
+ */
+function linkFromPrevious(prev: PreviousInstall, f: PlannedFile, row: RecordEntry, newVenv: string, created: Created): RecordEntry | null {
+  const before = prev.rows.get(f.recordPath);
+  if (before?.hash === undefined || before.size !== row.size) return null;
+  const rel = path.relative(newVenv, f.dest);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
+  const existing = path.join(prev.venvDir, rel);
+  const st = fsSync.lstatSync(existing, { throwIfNoEntry: false });
+  if (st === undefined || !st.isFile() || st.size !== row.size || (st.mode & 0o7777) !== f.mode) return null;
+  try {
+    created.link(existing, f.dest);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    // Another file system, a file system without hard links, or the link limit: write it instead.
+    if (code === 'EXDEV' || code === 'EPERM' || code === 'EMLINK' || code === 'ENOTSUP' || code === 'ENOENT') return null;
+    throw e;
+  }
+  return { path: f.recordPath, hash: before.hash, size: row.size! };
 }

@@ -147,6 +147,15 @@ describe.skipIf(!HAVE_PYTHON)('install, upgrade, rollback and remove with real b
     const r2 = await installBundle(v2, { ...opts, compile: true });
     expect(r2.status).toBe('upgraded');
     expect(r2.previous).toBe(r1.release);
+    // The unchanged greetlib wheel is shared with the previous release by hard links, except its
+    // launcher, which names the new venv's interpreter.
+    expect(r1.sharedFiles).toBe(0);
+    expect(r2.sharedFiles).toBe(4); // greetlib/__init__.py and the METADATA, WHEEL and entry_points.txt of its .dist-info
+    const site = (release: string) => path.join(prefix, 'school-app', 'releases', release, 'venv', 'lib', 'python3.11', 'site-packages');
+    expect(fs.statSync(path.join(site(r2.release), 'greetlib', '__init__.py')).ino).toBe(fs.statSync(path.join(site(r1.release), 'greetlib', '__init__.py')).ino);
+    const launcher = fs.readFileSync(path.join(prefix, 'school-app', 'releases', r2.release, 'venv', 'bin', 'greet'), 'utf8');
+    expect(launcher.split('\n')[0]).toBe(`#!${path.join(prefix, 'school-app', 'releases', r2.release, 'venv', 'bin', 'python')}`);
+    expect(run(path.join(current, 'venv', 'bin', 'greet'))).toBe('hello cli');
     expect(run(path.join(current, 'venv', 'bin', 'school-app'))).toContain('hello box 2.0.0');
     expect(treeListing(data)).toEqual(dataBefore);
     const pycache = path.join(prefix, 'school-app', 'releases', r2.release, 'app', 'schoolapp', '__pycache__');

@@ -4,7 +4,7 @@
  * it was.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
@@ -88,10 +88,16 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   return undefined;
 }
 
+/** Members are inflated in memory up to a size and streamed above it: both paths, same results. */
+const MODES: [string, Partial<InstallWheelOptions>][] = [
+  ['members inflated in memory', {}],
+  ['members streamed', { streamAbove: 0 }],
+];
+
 describe('installWheel', () => {
-  it('installs, records and reports', async () => {
+  it.each(MODES)('installs, records and reports (%s)', async (_mode, modeOptions) => {
     const w = rawWheel(wheels, good());
-    const r = await installWheel(w, venv, { requested: true, installer: 'sneakpack-test' });
+    const r = await installWheel(w, venv, { ...modeOptions, requested: true, installer: 'sneakpack-test' });
     const site = venv.scheme.purelib;
     expect(r).toMatchObject({ filename: 'demo-1.0-py3-none-any.whl', name: 'demo', version: '1.0', scripts: ['demo-cli'], warnings: [] });
     expect(r.skipped).toEqual(['demo-1.0.data/scripts/demo-cli-script.py']);
@@ -186,7 +192,7 @@ describe('installWheel', () => {
 });
 
 /** Hostile and broken wheels: each must fail with its code and leave the venv untouched. */
-describe('installWheel refuses hostile wheels', () => {
+describe.each(MODES)('installWheel refuses hostile wheels (%s)', (_mode, modeOptions) => {
   const cases: [string, string, (dir: string) => string, Partial<InstallWheelOptions>?][] = [
     ['a ../ member', 'UNSAFE_PATH', (d) => rawWheel(d, good({ members: [...good().members, { name: '../evil.py', data: 'x' }] }))],
     ['a nested ../ member', 'UNSAFE_PATH', (d) => rawWheel(d, good({ members: [...good().members, { name: 'demo/../../evil.py', data: 'x' }] }))],
@@ -215,6 +221,8 @@ describe('installWheel refuses hostile wheels', () => {
     ['a declared size above the limit', 'ARCHIVE_TOO_LARGE', (d) => rawWheel(d, good()), { limits: { maxFileSize: 100_000 } }],
     ['a total size above the limit', 'ARCHIVE_TOO_LARGE', (d) => rawWheel(d, good()), { limits: { maxTotalSize: 200_000 } }],
     ['a member inflating past its declared and recorded size', 'ARCHIVE_TOO_LARGE', (d) => bomb(d)],
+    ['a member that is not a deflate stream', 'INVALID_WHEEL_FILE', (d) => bomb(d, Buffer.from('\xff\xff not a deflate stream at all')) ],
+    ['a member compressed with bzip2 (method 12)', 'INVALID_WHEEL_FILE', (d) => bomb(d, Buffer.alloc(1000), 12)],
     ['not a zip', 'INVALID_WHEEL_FILE', (d) => {
       mkdirSync(d, { recursive: true });
       writeFileSync(join(d, 'demo-1.0-py3-none-any.whl'), 'not a zip at all');
@@ -226,14 +234,14 @@ describe('installWheel refuses hostile wheels', () => {
   it.each(cases)('%s → %s', async (_what, code, make, options) => {
     const w = make(wheels);
     const before = tree(venv.dir);
-    expect(await codeOf(installWheel(w, venv, options ?? {}))).toBe(code);
+    expect(await codeOf(installWheel(w, venv, { ...modeOptions, ...(options ?? {}) }))).toBe(code);
     expect(tree(venv.dir)).toEqual(before);
   });
 
   it('cleans up files it had already written when a later member fails its hash', async () => {
     // demo/zz.py comes after every other payload member: they were written, then removed.
     const w = rawWheel(wheels, good({ members: [...good().members, { name: 'demo/zz.py', data: 'real', recordAs: { size: 4, hash: { algorithm: 'sha256', value: 'A'.repeat(43) } } }] }));
-    expect(await codeOf(installWheel(w, venv))).toBe('INVALID_RECORD');
+    expect(await codeOf(installWheel(w, venv, modeOptions))).toBe('INVALID_RECORD');
     expect(existsSync(join(venv.scheme.purelib, 'demo'))).toBe(false);
     expect(existsSync(join(venv.dir, 'share'))).toBe(false);
     expect(existsSync(join(venv.dir, 'include'))).toBe(false);
@@ -245,10 +253,9 @@ describe('installWheel refuses hostile wheels', () => {
  * whose deflate stream inflates to 16 MiB of zeros. An honest member comes first, so the
  * failure happens after something was written.
  */
-function bomb(dir: string): string {
+function bomb(dir: string, body = deflateRawSync(Buffer.alloc(16 * 1024 * 1024)), method = 8): string {
   const init = Buffer.from('');
   const fake = Buffer.alloc(1000);
-  const real = Buffer.alloc(16 * 1024 * 1024);
   const h = (b: Buffer) => createHash('sha256').update(b).digest('base64url');
   const distInfo = 'demo-1.0.dist-info';
   const metadata = Buffer.from('Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n');
@@ -263,12 +270,12 @@ function bomb(dir: string): string {
   const zip = writeZip([
     { name: 'demo/__init__.py', data: init },
     // Stored: writeZip writes `data` as the body, declaredSize in the headers.
-    { name: 'demo/bomb.bin', data: deflateRawSync(real), method: 'store', declaredSize: 1000 },
+    { name: 'demo/bomb.bin', data: body, method: 'store', declaredSize: 1000 },
     { name: `${distInfo}/METADATA`, data: metadata },
     { name: `${distInfo}/WHEEL`, data: wheel },
     { name: `${distInfo}/RECORD`, data: record },
   ]);
-  // Mark the stored body as deflated (method 8) in both headers, so it inflates to 16 MiB.
+  // Mark the stored body as compressed with `method` in both headers (deflate: it inflates to 16 MiB).
   const patched = Buffer.from(zip);
   for (const sig of [0x04034b50, 0x02014b50]) {
     let pos = -1;
@@ -276,7 +283,7 @@ function bomb(dir: string): string {
       const nameOffset = sig === 0x04034b50 ? 30 : 46;
       const nameLen = patched.readUInt16LE(pos + (sig === 0x04034b50 ? 26 : 28));
       if (patched.subarray(pos + nameOffset, pos + nameOffset + nameLen).toString() === 'demo/bomb.bin') {
-        patched.writeUInt16LE(8, pos + (sig === 0x04034b50 ? 8 : 10));
+        patched.writeUInt16LE(method, pos + (sig === 0x04034b50 ? 8 : 10));
       }
     }
   }
@@ -285,3 +292,77 @@ function bomb(dir: string): string {
   writeFileSync(path, patched);
   return path;
 }
+
+/** `reuse`: hard-linking the files of the same wheel from an earlier venv (upgrades). */
+describe('installWheel sharing unchanged files with an earlier install', () => {
+  /** Every file the install put in `venv`, as RECORD lists it. */
+  const recorded = (r: { record: readonly { path: string }[]; distInfoDir: string }) =>
+    r.record.map((e) => join(r.distInfoDir, '..', e.path));
+
+  it('links every file but scripts, launchers and generated files; RECORD stays true', async () => {
+    const w = rawWheel(wheels, good());
+    const first = await installWheel(w, venv);
+    const next = fakeVenv();
+    const r = await installWheel(w, next, { reuse: { venvDir: venv.dir } });
+    const plain = await installWheel(w, fakeVenv());
+    expect(r.linked).toBe(7); // __init__.py, big.bin, demo.h, readme.txt, METADATA, WHEEL, entry_points.txt
+    expect(plain.linked).toBe(0);
+    // Same RECORD rows as installing afresh, except the launcher and script (they name the venv's python).
+    const byPath = (x: typeof r) => new Map(x.record.map((e) => [e.path, e]));
+    for (const [p, e] of byPath(plain)) {
+      if (p.startsWith('../../../bin/')) continue;
+      expect(byPath(r).get(p), p).toEqual(e);
+    }
+    expect([...byPath(r).keys()]).toEqual([...byPath(plain).keys()]);
+    for (const file of recorded(r)) {
+      const st = lstatSync(file);
+      const shared = !file.includes(`${join(next.dir, 'bin')}/`) && !/(RECORD|INSTALLER)$/.test(file);
+      expect(st.nlink, file).toBe(shared ? 2 : 1);
+      if (shared) expect(st.ino, file).toBe(lstatSync(file.replace(next.dir, venv.dir)).ino);
+    }
+    // The script and the launcher name the new venv's interpreter, not the old one's.
+    expect(readFileSync(join(next.dir, 'bin', 'demo-sh'), 'utf8')).toBe(`#!${next.python}\nprint(1)\n`);
+    expect(readFileSync(join(next.dir, 'bin', 'demo-cli'), 'utf8')).toContain(next.python);
+    expect(first.linked).toBe(0);
+  });
+
+  it('writes a file instead when the earlier copy changed size or mode, or is gone', async () => {
+    const w = rawWheel(wheels, good());
+    await installWheel(w, venv);
+    const site = venv.scheme.purelib;
+    writeFileSync(join(site, 'demo', '__init__.py'), 'tampered, longer than before\n');
+    chmodSync(join(site, 'demo', 'big.bin'), 0o600);
+    rmSync(join(venv.dir, 'share', 'demo', 'readme.txt'));
+    const next = fakeVenv();
+    const r = await installWheel(w, next, { reuse: { venvDir: venv.dir } });
+    expect(r.linked).toBe(4);
+    const nsite = next.scheme.purelib;
+    expect(readFileSync(join(nsite, 'demo', '__init__.py'), 'utf8')).toBe('def main():\n    return 0\n');
+    expect(lstatSync(join(nsite, 'demo', 'big.bin')).mode & 0o777).toBe(0o644);
+    expect(lstatSync(join(nsite, 'demo', 'big.bin')).nlink).toBe(1);
+    expect(readFileSync(join(next.dir, 'share', 'demo', 'readme.txt'), 'utf8')).toBe('hi\n');
+  });
+
+  it('writes everything when the earlier install has no readable RECORD', async () => {
+    const w = rawWheel(wheels, good());
+    const first = await installWheel(w, venv);
+    writeFileSync(join(first.distInfoDir, 'RECORD'), 'not,a,valid,record,row\n');
+    const r = await installWheel(w, fakeVenv(), { reuse: { venvDir: venv.dir } });
+    expect(r.linked).toBe(0);
+    const r2 = await installWheel(w, fakeVenv(), { reuse: { venvDir: join(root, 'no-such-venv') } });
+    expect(r2.linked).toBe(0);
+  });
+
+  it('removes the links it made when a later member fails', async () => {
+    await installWheel(rawWheel(wheels, good()), venv);
+    // The same files plus a script (never linked) that fails its hash after the others were linked.
+    const bad = rawWheel(join(wheels, 'bad'), good({
+      members: [...good().members, { name: 'demo-1.0.data/scripts/zz-tool', data: '#!python\n', recordAs: { hash: { algorithm: 'sha256', value: 'A'.repeat(43) } } }],
+    }));
+    const next = fakeVenv();
+    const before = tree(next.dir);
+    expect(await codeOf(installWheel(bad, next, { reuse: { venvDir: venv.dir } }))).toBe('INVALID_RECORD');
+    expect(tree(next.dir)).toEqual(before);
+    expect(lstatSync(join(venv.scheme.purelib, 'demo', 'big.bin')).nlink).toBe(1);
+  });
+});
