@@ -24,6 +24,7 @@
  * releases, `current.tmp-*` links, `.trash`, a stale lock) is recognisable and cleaned by the next
  * run that takes the lock.
  */
+import { execFile } from 'node:child_process';
 import { constants as fsConstants } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -126,6 +127,40 @@ export async function fsyncDir(dir: string): Promise<void> {
     if (errno(err) !== 'EINVAL' && errno(err) !== 'EISDIR' && errno(err) !== 'EBADF') throw ioError(err, dir, 'sync');
   } finally {
     await handle?.close();
+  }
+}
+
+/**
+ * Put everything written under `dir` on the disk before a release is marked complete: otherwise a
+ * power cut in the half minute after an install (ext4 writes file data back lazily, and commits a
+ * new file's size only then) could leave `current` pointing at a release of empty files. One
+ * `syncfs(2)` of the file system (coreutils/busybox `sync -f DIR`; Node has no binding) flushes it
+ * all at once; without a `sync` that takes `-f`, every file under `dir` is `fsync`ed instead.
+ */
+export async function syncTree(dir: string): Promise<void> {
+  const viaSyncfs = await new Promise<boolean>((resolve) => {
+    execFile('sync', ['-f', dir], { timeout: 0 }, (error) => resolve(error === null));
+  });
+  if (viaSyncfs) return;
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await fs.readdir(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) {
+        const h = await fs.open(p, 'r');
+        try {
+          await h.sync();
+        } finally {
+          await h.close();
+        }
+      }
+    }
+    await fsyncDir(d);
+  };
+  try {
+    await walk(dir);
+  } catch (err) {
+    throw ioError(err, dir, 'sync');
   }
 }
 

@@ -23,8 +23,9 @@
  *    copied, from staging), a `.pth` that puts `app/` on `sys.path`, launchers for the app's
  *    `[project.scripts]`, an `env` file, and optionally byte-code.
  * 5. Run the app's post-install commands in the new release (`POST_INSTALL_FAILED`).
- * 6. Write the marker, record the activation in `history.json`, and switch `current` with a
- *    rename. Then prune old releases.
+ * 6. Flush the release to the disk (`syncfs`, so a power cut cannot leave `current` on empty
+ *    files), write the marker, record the activation in `history.json`, and switch `current`
+ *    with a rename. Then prune old releases.
  *
  * How the app finds its data folder: `PREFIX/APP/data` is exported as the manifest's
  * `data_dir_env` variable (if it names one) by the app's launchers (`os.environ.setdefault`, so
@@ -66,6 +67,7 @@ import {
   removeViaTrash,
   resolvePrefix,
   setCurrent,
+  syncTree,
   writeFileAtomic,
   writeHistory,
 } from './prefix.js';
@@ -300,6 +302,8 @@ async function installLocked(job: LockedInstall): Promise<InstallResult> {
       installed_at: new Date().toISOString(),
     };
     reportProgress(options, { stage: 'commit', detail: name });
+    // The release's files on the disk first, then the marker that says it is complete.
+    await syncTree(releaseDir);
     await writeFileAtomic(path.join(releaseDir, RELEASE_MARKER), JSON.stringify(info, null, 1) + '\n');
     await fsyncDir(paths.releases);
     committed = true;
