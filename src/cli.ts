@@ -2,6 +2,10 @@
  * The command line: a thin commander layer over the library (src/index.ts). Each command lives in
  * src/commands/NAME.ts and exports `register(program, io)`; commands turn flags into options, call
  * one library function and print. `main(argv)` takes argv as a parameter so tests can call it.
+ *
+ * Start-up: a command module imports only types and light helpers at the top, and loads its
+ * library code with `await import(…)` inside its action, so `--version`, `--help` and every command
+ * load commander, these registrations and only the library the command runs.
  */
 import { Command, CommanderError } from 'commander';
 import { SneakpackError } from './errors.js';

@@ -22,7 +22,7 @@ import {
   formatChecksumList,
   parseChecksumList,
   verifySignature,
-} from '../sign/index.js';
+} from '../sign/signify.js';
 import {
   type BundleManifest,
   MANIFEST_NAME,
@@ -49,6 +49,7 @@ import {
   isZeroBlock,
   parseHeaderBlock,
   parsePaxRecords,
+  paxRecord,
   ustarPathFields,
 } from './tar.js';
 
@@ -96,6 +97,12 @@ export interface VerifiedBundle {
   readonly entries: number;
   /** Tar bytes read (uncompressed size). */
   readonly tarBytes: number;
+  /**
+   * Lowercase hex SHA-256 of the whole bundle file (for a `.tar.gz`, of the compressed file), as
+   * `sha256sum` prints it, computed from the bytes of this same pass: no second read is needed to
+   * record or compare the bundle's digest.
+   */
+  readonly sha256: string;
 }
 
 /** What {@link inspectBundle} shows without any key. */
@@ -386,11 +393,21 @@ function checkManifestAgainstList(m: BundleManifest, listed: ReadonlyMap<string,
   });
 }
 
+/**
+ * The length of {@link encodeEntryHeaders}' output for `path`, without encoding it: one block, or
+ * a pax header block, its padded `path` record and the ustar block.
+ */
+function entryHeadersLength(path: string): number {
+  if (ustarPathFields(path) !== null) return BLOCK_SIZE;
+  const record = paxRecord('path', path).length;
+  return 2 * BLOCK_SIZE + record + blockPadding(record);
+}
+
 /** The exact tar length a manifest implies (headers, data, padding, end blocks, last record). */
 export function expectedTarSize(m: BundleManifest, stem: string, sigSize: number, manifestSize: number): number {
   let n = 0;
   const add = (rel: string, size: number): void => {
-    n += encodeEntryHeaders(`${stem}/${rel}`, size, 0o644, 0).length + size + blockPadding(size);
+    n += entryHeadersLength(`${stem}/${rel}`) + size + blockPadding(size);
   };
   add(SIG_NAME, sigSize);
   add(MANIFEST_NAME, manifestSize);
@@ -417,6 +434,8 @@ interface ReadResult {
   fileSize: number;
   entries: number;
   tarBytes: number;
+  /** The whole file's sha256, once it was read to its end ('' when reading stopped early). */
+  sha256: string;
 }
 
 /** The one pass shared by verify, extract and inspect. */
@@ -504,6 +523,7 @@ async function readBundle(file: string, mode: ReadMode): Promise<ReadResult> {
       fileSize: opened.fileSize,
       entries: 2,
       tarBytes: 0,
+      sha256: '',
     };
     if (mode.stopAfterManifest) return result;
 
@@ -567,6 +587,7 @@ async function readBundle(file: string, mode: ReadMode): Promise<ReadResult> {
     await opened.finish();
     result.entries = next + 2;
     result.tarBytes = src.position;
+    result.sha256 = opened.sha256();
     return result;
   } catch (err) {
     // A tar that ends early inside a gzip file may be explained by the framing: a second member.
@@ -599,6 +620,7 @@ function verified(r: ReadResult): VerifiedBundle {
     compressed: r.compressed,
     entries: r.entries,
     tarBytes: r.tarBytes,
+    sha256: r.sha256,
   });
 }
 

@@ -4,6 +4,7 @@
  * truncated file from trailing data and stop a decompression bomb early.
  * @module
  */
+import { type Hash, createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
@@ -161,6 +162,12 @@ export interface OpenedBundle {
   readonly fileSize: number;
   /** After the tar bytes were read to their end: checks the gzip framing (no-op for plain tar). */
   finish(): Promise<void>;
+  /**
+   * Lowercase hex SHA-256 of the whole file as it was read (for gzip: the compressed bytes,
+   * header and trailer included). Only after `finish()` succeeded, which means every byte of the
+   * file went through this one pass.
+   */
+  sha256(): string;
   /** Releases the file and streams; safe to call more than once. */
   close(): Promise<void>;
 }
@@ -194,6 +201,33 @@ async function* guarded(iterable: AsyncIterable<Buffer>, file: string, onChunk?:
 const CHUNK = 1 << 20;
 
 /**
+ * The whole file in CHUNK-sized reads into two reused buffers: the next read runs while the
+ * caller hashes the current chunk, and no buffer is allocated per chunk. A chunk is a view that
+ * stays valid only until the caller asks for the next one (its buffer is then read into again),
+ * which is ByteSource's contract: it copies what it keeps, and `take` views are consumed at once.
+ */
+async function* fileChunks(handle: FileHandle, onChunk: (chunk: Buffer) => void, onEnd: () => void): AsyncGenerator<Buffer> {
+  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)] as const;
+  let position = 0;
+  const readInto = (buffer: Buffer): Promise<{ bytesRead: number }> => {
+    const p = handle.read(buffer, 0, CHUNK, position);
+    // Awaited below; if the reader stops early, the prefetch must not become an unhandled rejection.
+    p.catch(() => undefined);
+    return p;
+  };
+  let pending = readInto(buffers[0]);
+  for (let i = 0; ; i ^= 1) {
+    const { bytesRead } = await pending;
+    if (bytesRead === 0) return onEnd();
+    position += bytesRead;
+    pending = readInto(buffers[i ^ 1]!);
+    const chunk = buffers[i]!.subarray(0, bytesRead);
+    onChunk(chunk);
+    yield chunk;
+  }
+}
+
+/**
  * Opens `file` for one streaming pass. A file starting with the gzip magic must have sneakpack's
  * canonical gzip header and exactly one member ending at the end of the file; anything else
  * starting with it is BUNDLE_CORRUPT. `limit` caps the tar bytes read.
@@ -221,10 +255,29 @@ export async function openBundleFile(file: string, limit: number): Promise<Opene
     const head = Buffer.alloc(Math.min(GZIP_HEADER.length, fileSize));
     await handle.read(head, 0, head.length, 0);
     const compressed = head[0] === 0x1f && head[1] === 0x8b;
+    // The whole file's digest, from the bytes of this same pass (callers need not hash it again).
+    const fileHash: Hash = createHash('sha256');
+    let digest: string | null = null;
+    const sha256 = (): string => {
+      if (digest === null) throw new Error(`${file}: the file's sha256 is known only after the whole bundle was read`);
+      return digest;
+    };
     if (!compressed) {
-      const raw = handle.createReadStream({ highWaterMark: CHUNK, autoClose: false });
-      streams.push(raw);
-      return { source: new ByteSource(guarded(raw, file), file, limit), compressed, fileSize, finish: async () => undefined, close };
+      let ended = false;
+      const chunks = guarded(
+        fileChunks(
+          handle,
+          (chunk) => fileHash.update(chunk),
+          () => (ended = true),
+        ),
+        file,
+      );
+      const finish = async (): Promise<void> => {
+        // The tar reader saw the end of the file (a read returned 0 bytes): every byte was hashed.
+        if (!ended) throw new Error(`${file}: finish() before the end of the file was read`);
+        digest ??= fileHash.digest('hex');
+      };
+      return { source: new ByteSource(chunks, file, limit), compressed, fileSize, finish, close, sha256 };
     }
     if (fileSize < GZIP_HEADER.length + GZIP_TRAILER_SIZE + 2) {
       throw new SneakpackError('BUNDLE_TRUNCATED', `${file}: ${fileSize} bytes is too short for a compressed bundle; copy it again`, { details: { file } });
@@ -242,6 +295,10 @@ export async function openBundleFile(file: string, limit: number): Promise<Opene
     streams.push(raw, inflate);
     raw.on('error', (err) => inflate.destroy(err));
     raw.pipe(inflate);
+    // The compressed bytes in file order: the checked header, the deflate data as it flows into
+    // inflate, then the trailer (read in finish()).
+    fileHash.update(head);
+    raw.on('data', (chunk: Buffer) => fileHash.update(chunk));
     let crc = 0;
     let isize = 0;
     const source = new ByteSource(
@@ -268,8 +325,11 @@ export async function openBundleFile(file: string, limit: number): Promise<Opene
           details: { file },
         });
       }
+      // inflate consumed all deflateLength bytes, so all of them went through the 'data' listener.
+      fileHash.update(trailer);
+      digest = fileHash.digest('hex');
     };
-    return { source, compressed, fileSize, finish, close };
+    return { source, compressed, fileSize, finish, close, sha256 };
   } catch (err) {
     await close();
     throw err;

@@ -8,7 +8,8 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CliIO } from '../cli.js';
 import { SneakpackError } from '../errors.js';
-import { type BuildProgress, type SourceOptions, buildBundle } from '../build/index.js';
+// Types only: the build library loads when the command runs, not at start-up (src/cli.ts).
+import type { BuildProgress, SourceOptions } from '../build/index.js';
 
 /** Collect a repeatable option. */
 export const repeatable = (v: string, prev: string[] = []): string[] => [...prev, v];
@@ -126,6 +127,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--gzip', 'gzip-compress the bundle (.tar.gz)')
     .option('--json', 'print one JSON object')
     .action(async (appDir: string, flags: BuildFlags) => {
+      const { buildBundle } = await import('../build/index.js');
       const progress = progressPrinter(io, flags.json === true);
       const built = await buildBundle(appDir, {
         ...sourceOptions(flags),

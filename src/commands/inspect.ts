@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import type { CliIO } from '../cli.js';
-import { type InspectedBundle, inspectBundle } from '../bundle/index.js';
+import type { InspectedBundle } from '../bundle/index.js';
 
 /** Bytes for people: `1.4 MB`, `812 B` (SI units, as `ls -h --si`). */
 export function humanSize(n: number): string {
@@ -50,6 +50,7 @@ export function register(program: Command, io: CliIO): void {
     .argument('<bundle>', 'the bundle file (.tar or .tar.gz)')
     .option('--json', 'print one JSON object')
     .action(async (bundle: string, flags: { json?: boolean }) => {
+      const { inspectBundle } = await import('../bundle/read.js');
       const r = await inspectBundle(bundle);
       if (flags.json) {
         const m = r.manifest;

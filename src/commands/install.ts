@@ -6,8 +6,8 @@
 import type { Command } from 'commander';
 import type { CliIO } from '../cli.js';
 import { SneakpackError } from '../errors.js';
-import { loadTrustedKeys } from '../sign/index.js';
-import { installBundle, type InstallProgress } from '../install/index.js';
+import type { TrustedKeys } from '../sign/index.js';
+import type { InstallProgress } from '../install/index.js';
 
 interface InstallFlags {
   keys?: string;
@@ -26,10 +26,11 @@ export function collect(value: string, previous: string[] | undefined): string[]
 }
 
 /** The trusted keys from `--keys DIR` and/or `--pubkey FILE…`; at least one source is required. */
-export async function trustedKeysFromFlags(flags: { keys?: string; pubkey?: string[] }) {
+export async function trustedKeysFromFlags(flags: { keys?: string; pubkey?: string[] }): Promise<TrustedKeys> {
   if (flags.keys === undefined && (flags.pubkey === undefined || flags.pubkey.length === 0)) {
     throw new SneakpackError('USAGE', 'say which keys to trust: --keys DIR (every *.pub in it) or --pubkey FILE (repeatable)');
   }
+  const { loadTrustedKeys } = await import('../sign/keys.js');
   const trusted = await loadTrustedKeys({ ...(flags.keys === undefined ? {} : { keysDir: flags.keys }), pubkeys: flags.pubkey ?? [] });
   if (trusted.size === 0) {
     throw new SneakpackError('USAGE', `no public keys (*.pub) found in ${flags.keys}; put the publisher's key there or pass --pubkey FILE`, {
@@ -93,6 +94,7 @@ export function register(program: Command, io: CliIO): void {
         }
       }
       const trusted = await trustedKeysFromFlags(flags);
+      const { installBundle } = await import('../install/index.js');
       const showProgress = io.isTTY && !flags.json;
       const result = await installBundle(bundle, {
         trusted,

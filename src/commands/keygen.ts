@@ -11,7 +11,6 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CliIO } from '../cli.js';
 import { SneakpackError } from '../errors.js';
-import { writeKeyPair } from '../sign/index.js';
 
 interface KeygenOptions {
   passphraseFile?: string;
@@ -63,6 +62,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--json', 'print one JSON object')
     .action(async (name: string, opts: KeygenOptions) => {
       const passphrase = await passphraseFrom(opts);
+      const { writeKeyPair } = await import('../sign/keys.js');
       const written = await writeKeyPair(name, {
         ...(passphrase === undefined ? {} : { passphrase }),
         ...(opts.comment === undefined ? {} : { comment: opts.comment }),

@@ -1,7 +1,6 @@
 /** `sneakpack list [--prefix DIR] [--json]`: the apps under the prefix and their releases. */
 import type { Command } from 'commander';
 import type { CliIO } from '../cli.js';
-import { listApps, resolvePrefix } from '../install/index.js';
 
 /** Register `list`. */
 export function register(program: Command, io: CliIO): void {
@@ -11,6 +10,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--prefix <dir>', 'install prefix (default: $SNEAKPACK_PREFIX or /opt/sneakpack)')
     .option('--json', 'print one JSON object')
     .action(async (flags: { prefix?: string; json?: boolean }) => {
+      const { listApps, resolvePrefix } = await import('../install/index.js');
       const prefix = resolvePrefix(flags.prefix);
       const apps = await listApps(prefix);
       if (flags.json) {

@@ -6,7 +6,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { CliIO } from '../cli.js';
-import { lockApp } from '../build/index.js';
 import { type CommonFlags, addCommonOptions, progressPrinter, sourceOptions } from './build.js';
 
 interface LockFlags extends CommonFlags {
@@ -23,6 +22,7 @@ export function register(program: Command, io: CliIO): void {
     .option('-o, --output <file>', 'where to write the lock (default: APP/pylock.toml)')
     .option('--json', 'print one JSON object')
     .action(async (appDir: string, flags: LockFlags) => {
+      const { lockApp } = await import('../build/index.js');
       const progress = progressPrinter(io, flags.json === true);
       const locked = await lockApp(appDir, {
         ...sourceOptions(flags),

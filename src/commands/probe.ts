@@ -10,7 +10,6 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { CliIO } from '../cli.js';
 import { SneakpackError } from '../errors.js';
-import { PROBE_SCRIPT, probeInterpreter } from '../target/probe.js';
 
 interface ProbeFlags {
   python?: string;
@@ -32,6 +31,7 @@ export function registerProbe(targetCommand: Command, io: CliIO): void {
           details: { python: flags.python },
         });
       }
+      const { PROBE_SCRIPT, probeInterpreter } = await import('../target/probe.js');
       if (flags.script) {
         // Executable, so that `./sneakpack-probe.py` works on the box too (the script has a shebang).
         await emit(io, flags.output, PROBE_SCRIPT, 0o755);

@@ -1,7 +1,6 @@
 /** `sneakpack remove APP [--prefix DIR] [--keep-data] [--json]`: uninstall an app. */
 import type { Command } from 'commander';
 import type { CliIO } from '../cli.js';
-import { removeApp } from '../install/index.js';
 
 /** Register `remove`. */
 export function register(program: Command, io: CliIO): void {
@@ -13,6 +12,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--keep-data', 'keep PREFIX/APP/data')
     .option('--json', 'print one JSON object')
     .action(async (app: string, flags: { prefix?: string; keepData?: boolean; json?: boolean }) => {
+      const { removeApp } = await import('../install/index.js');
       const r = await removeApp(app, { ...(flags.prefix === undefined ? {} : { prefix: flags.prefix }), keepData: flags.keepData ?? false });
       if (flags.json) {
         io.stdout(JSON.stringify({ ok: true, ...r }) + '\n');

@@ -1,7 +1,6 @@
 /** `sneakpack rollback APP [--prefix DIR] [--json]`: make the previous release current again. */
 import type { Command } from 'commander';
 import type { CliIO } from '../cli.js';
-import { rollback } from '../install/index.js';
 
 /** Register `rollback`. */
 export function register(program: Command, io: CliIO): void {
@@ -12,6 +11,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--prefix <dir>', 'install prefix (default: $SNEAKPACK_PREFIX or /opt/sneakpack)')
     .option('--json', 'print one JSON object')
     .action(async (app: string, flags: { prefix?: string; json?: boolean }) => {
+      const { rollback } = await import('../install/index.js');
       const r = await rollback(app, flags.prefix === undefined ? {} : { prefix: flags.prefix });
       if (flags.json) {
         io.stdout(JSON.stringify({ ok: true, ...r }) + '\n');

@@ -7,14 +7,15 @@
  */
 import type { Command } from 'commander';
 import type { CliIO } from '../cli.js';
-import { resolveTargetArgument } from '../target/load.js';
 import { registerProbe } from './probe.js';
-import { MARKER_VARIABLES, PRESETS, compactTarget, type ResolvedTarget } from '../target/index.js';
+// Types only: the target library loads when a subcommand runs, not at start-up (src/cli.ts).
+import type { ResolvedTarget } from '../target/index.js';
+import type { MarkerVariable } from '../target/target.js';
 
-/** The `--json` form of `target show`: one object, unset marker variables as null. */
-export function targetToJson(t: ResolvedTarget): Record<string, unknown> {
+/** The `--json` form of `target show`: one object, unset marker variables (of `variables`, in order) as null. */
+export function targetToJson(t: ResolvedTarget, variables: readonly MarkerVariable[]): Record<string, unknown> {
   const env: Record<string, string | null> = {};
-  for (const k of MARKER_VARIABLES) env[k] = t.markerEnvironment[k] ?? null;
+  for (const k of variables) env[k] = t.markerEnvironment[k] ?? null;
   return {
     ok: true,
     name: t.name,
@@ -27,7 +28,7 @@ export function targetToJson(t: ResolvedTarget): Record<string, unknown> {
   };
 }
 
-function showText(t: ResolvedTarget): string {
+function showText(t: ResolvedTarget, variables: readonly MarkerVariable[]): string {
   const lines = [
     `Target:  ${t.name}`,
     `         ${t.description}`,
@@ -36,8 +37,8 @@ function showText(t: ResolvedTarget): string {
     '',
     `Marker environment (PEP 508; unset variables make markers that use them fail):`,
   ];
-  const width = Math.max(...MARKER_VARIABLES.map((k) => k.length));
-  for (const k of MARKER_VARIABLES) {
+  const width = Math.max(...variables.map((k) => k.length));
+  for (const k of variables) {
     const v = t.markerEnvironment[k];
     lines.push(`  ${k.padEnd(width)}  ${v === undefined ? '(unset)' : JSON.stringify(v)}`);
   }
@@ -59,8 +60,9 @@ export function register(program: Command, io: CliIO): void {
     .argument('<target>', 'preset name (see "target list"), compact target like cp311-manylinux_2_36_armv7l, or a profile .json file')
     .option('--json', 'print one JSON object')
     .action(async (spec: string, opts: { json?: boolean }) => {
+      const [{ resolveTargetArgument }, { MARKER_VARIABLES }] = await Promise.all([import('../target/load.js'), import('../target/index.js')]);
       const resolved = await resolveTargetArgument(spec);
-      io.stdout(opts.json ? JSON.stringify(targetToJson(resolved)) + '\n' : showText(resolved));
+      io.stdout(opts.json ? JSON.stringify(targetToJson(resolved, MARKER_VARIABLES)) + '\n' : showText(resolved, MARKER_VARIABLES));
     });
 
   registerProbe(target, io);
@@ -69,7 +71,8 @@ export function register(program: Command, io: CliIO): void {
     .command('list')
     .description('List the built-in target presets.')
     .option('--json', 'print one JSON object')
-    .action((opts: { json?: boolean }) => {
+    .action(async (opts: { json?: boolean }) => {
+      const { PRESETS, compactTarget } = await import('../target/index.js');
       if (opts.json) {
         const presets = PRESETS.map((p) => ({
           name: p.name,

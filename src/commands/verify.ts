@@ -6,8 +6,7 @@
 import type { Command } from 'commander';
 import type { CliIO } from '../cli.js';
 import { SneakpackError } from '../errors.js';
-import { verifyBundle } from '../bundle/index.js';
-import { loadTrustedKeys } from '../sign/index.js';
+import type { TrustedKeys } from '../sign/index.js';
 
 interface VerifyFlags {
   pubkey?: string[];
@@ -16,7 +15,7 @@ interface VerifyFlags {
 }
 
 /** Turns `--pubkey` / `--keys` into trusted keys; exactly one of the two is required. */
-export async function trustedKeysFromFlags(flags: { pubkey?: string[]; keys?: string }): Promise<Awaited<ReturnType<typeof loadTrustedKeys>>> {
+export async function trustedKeysFromFlags(flags: { pubkey?: string[]; keys?: string }): Promise<TrustedKeys> {
   const pubkeys = flags.pubkey ?? [];
   if (pubkeys.length === 0 && flags.keys === undefined) {
     throw new SneakpackError('USAGE', 'say which keys to trust: --pubkey FILE.pub (repeatable) or --keys DIR (every *.pub in it)');
@@ -24,6 +23,7 @@ export async function trustedKeysFromFlags(flags: { pubkey?: string[]; keys?: st
   if (pubkeys.length > 0 && flags.keys !== undefined) {
     throw new SneakpackError('USAGE', 'pass either --pubkey or --keys, not both');
   }
+  const { loadTrustedKeys } = await import('../sign/keys.js');
   const trusted = await loadTrustedKeys(flags.keys !== undefined ? { keysDir: flags.keys } : { pubkeys });
   if (trusted.size === 0) {
     throw new SneakpackError('USAGE', `${flags.keys} holds no .pub files; put the publisher's public key there`, { details: { path: flags.keys } });
@@ -42,6 +42,7 @@ export function register(program: Command, io: CliIO): void {
     .option('--json', 'print one JSON object')
     .action(async (bundle: string, flags: VerifyFlags) => {
       const trusted = await trustedKeysFromFlags(flags);
+      const { verifyBundle } = await import('../bundle/read.js');
       let shown = -1;
       const v = await verifyBundle(bundle, {
         trusted,

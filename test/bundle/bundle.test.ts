@@ -5,10 +5,12 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type BundleInput,
   type WrittenBundle,
+  GZIP_HEADER,
   bundleFileName,
   bundleStem,
   bundleTarget,
@@ -190,6 +192,45 @@ describe('extractBundle and inspectBundle', () => {
   });
 });
 
+describe('the bundle file sha256', () => {
+  it('equals sha256sum of the whole file for a plain and a gzip bundle, from verify and extract alike', async () => {
+    // One small bundle (a single read), then 2.5 MB of incompressible wheel bytes, so that the
+    // plain file and the gzip file both span several 1 MiB reads.
+    const small = await verifyBundle(bundle.path, { trusted: keys.trusted });
+    expect(small.sha256).toBe(sha(readFileSync(bundle.path)));
+    const i = makeInput(join(dir, 'digest-src'), { wheelSizes: [3000, 2_500_000, 700] });
+    for (const gzip of [false, true]) {
+      const out = join(dir, gzip ? 'digest-gz' : 'digest-tar');
+      mkdirSync(out, { recursive: true });
+      const b = await writeBundle(i, { secretKey: keys.pair.secretKey, outDir: out, gzip });
+      expect(b.path.endsWith(gzip ? '.tar.gz' : '.tar')).toBe(true);
+      const expected = sha(readFileSync(b.path));
+      const v = await verifyBundle(b.path, { trusted: keys.trusted });
+      expect(v.compressed).toBe(gzip);
+      expect(v.sha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(v.sha256).toBe(expected);
+      expect(v.sha256).toBe(b.sha256);
+      const x = await extractBundle(b.path, join(out, 'x'), { trusted: keys.trusted });
+      expect(x.sha256).toBe(expected);
+    }
+  });
+
+  it('is the digest of the file as stored: another gzip encoding of the same tar verifies with its own digest', async () => {
+    // The same tar deflated at another level: the same entries, other file bytes, another digest.
+    const out = join(dir, 'digest-regz');
+    mkdirSync(out, { recursive: true });
+    const other = join(out, 'other.tar.gz');
+    writeFileSync(other, gzipSync(readFileSync(bundle.path), { level: 1 }));
+    // Node writes its OS byte (and maybe XFL): force sneakpack's canonical header.
+    const gz = readFileSync(other);
+    GZIP_HEADER.copy(gz, 0);
+    writeFileSync(other, gz);
+    const v = await verifyBundle(other, { trusted: keys.trusted });
+    expect(v.sha256).toBe(sha(gz));
+    expect(v.sha256).not.toBe((await verifyBundle(bundle.path, { trusted: keys.trusted })).sha256);
+  });
+});
+
 describe('bounded memory', () => {
   it('builds, verifies and extracts a bundle with a 256 MB wheel without holding it in memory', async () => {
     const big = join(dir, 'big');
@@ -206,7 +247,9 @@ describe('bounded memory', () => {
       peak = Math.max(peak, m.heapUsed + m.arrayBuffers - base.heapUsed - base.arrayBuffers);
     };
     const b = await writeBundle(i, { secretKey: keys.pair.secretKey, outDir: big, onProgress: sample });
-    await verifyBundle(b.path, { trusted: keys.trusted, onProgress: sample });
+    const v = await verifyBundle(b.path, { trusted: keys.trusted, onProgress: sample });
+    // The whole-file digest of the same pass, over hundreds of reads.
+    expect(v.sha256).toBe(b.sha256);
     await extractBundle(b.path, join(big, 'x'), { trusted: keys.trusted, onProgress: sample });
     expect(statSync(join(big, 'x', 'wheels', 'huge-1.0-py3-none-any.whl')).size).toBe(256 * 1024 * 1024);
     // A few 1 MiB chunks in flight, never the 256 MB wheel.

@@ -255,6 +255,21 @@ describe('signatures', () => {
     const forged = { ...signMessage(bob.secretKey, enc.encode('m')), keynum: alice.publicKey.keynum };
     expect(outcome(() => verifySignature(trusted, forged, enc.encode('m'), 'f.sig'))).toBe('SIGNATURE_MISMATCH');
   });
+
+  it('accept what signify accepts: a scalar S + L (RFC 8032 leaves it to the verifier; OpenSSL refuses it, signify does not)', () => {
+    // Verification runs natively and asks tweetnacl when OpenSSL says no; this pins the old rule.
+    const message = enc.encode('malleable');
+    const sig = signMessage(alice.secretKey, message);
+    const L = (1n << 252n) + 27742317777372353535851937790883648493n;
+    const le = (b: Uint8Array): bigint => b.reduce((n, byte, i) => n + (BigInt(byte) << (8n * BigInt(i))), 0n);
+    const s = le(sig.signature.subarray(32)) + L;
+    expect(s < 1n << 253n).toBe(true); // signify's only range check is the top three bits
+    const bumped = new Uint8Array(sig.signature);
+    for (let i = 0; i < 32; i++) bumped[32 + i] = Number((s >> (8n * BigInt(i))) & 0xffn);
+    expect(verifySignature(trusted, { ...sig, signature: bumped }, message, 'm.sig').file).toBe('keys/alice.pub');
+    // …and the same bytes over another message still fail.
+    expect(outcome(() => verifySignature(trusted, { ...sig, signature: bumped }, enc.encode('other'), 'm.sig'))).toBe('SIGNATURE_MISMATCH');
+  });
 });
 
 // Ed25519 verification costs milliseconds in pure JS, so header bytes (rejected before any
