@@ -51,7 +51,7 @@ function describe(event: InstallProgress): string {
     case 'venv':
       return 'creating the venv';
     case 'wheel':
-      return `installing ${event.detail} (${event.index}/${event.total})`;
+      return `installed ${event.detail} (${event.index}/${event.total})`;
     case 'app':
       return `installing the app ${event.detail}`;
     case 'compile':
@@ -121,6 +121,7 @@ export function register(program: Command, io: CliIO): void {
         `  python:  ${result.python} (${result.pythonVersion})`,
         `  signer:  ${result.signer}`,
         ...result.scripts.map((s) => `  script:  ${s}`),
+        ...(result.sharedFiles > 0 ? [`  shared:  ${result.sharedFiles} unchanged files hard-linked from ${result.previous}`] : []),
         ...(result.pruned.length > 0 ? [`  pruned:  ${result.pruned.join(', ')}`] : []),
       ];
       io.stdout(lines.join('\n') + '\n');

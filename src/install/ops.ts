@@ -35,6 +35,8 @@ export interface ExtractedBundle {
   readonly manifest: BundleManifest;
   /** Key number of the key that signed it. */
   readonly keynum: string;
+  /** Hex sha256 of the whole bundle file, from the same pass (else the installer hashes it). */
+  readonly sha256?: string;
 }
 
 export type { VenvInfo } from './venv.js';
@@ -88,6 +90,7 @@ export interface InstallOps {
   /** Byte-compile the venv and the extra folders. */
   compile(venv: VenvInfo, extraDirs: readonly string[]): Promise<void>;
   runCommand(argv: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CommandResult>;
+  /** Hex sha256 of a file: only for an `extract` that does not report the bundle's own. */
   hashFile(file: string): Promise<string>;
 }
 

@@ -4,9 +4,10 @@
  *
  * `installBundle` runs these steps, each of which can fail without `current` moving:
  *
- * 1. Hash the bundle file and verify + extract it (signature, then every hash, one streaming
- *    pass) into `PREFIX/.staging/<pid>-<random>/`. Nothing else under the prefix changes before
- *    the bundle is verified; a refused bundle leaves the prefix as it found it.
+ * 1. Verify + extract the bundle (signature, then every hash, and the whole file's sha256 for
+ *    the release name, in one streaming pass) into `PREFIX/.staging/<pid>-<random>/`. Nothing
+ *    else under the prefix changes before the bundle is verified; a refused bundle leaves the
+ *    prefix as it found it.
  * 2. Check the box: probe `python` (started at once, running while the bundle is verified, but
  *    only looked at afterwards) and require every wheel's tags to be among its tags
  *    (`wheelCompatibility`) and its version to satisfy the app's requires-python
@@ -37,7 +38,7 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { SneakpackError } from '../errors.js';
+import { SneakpackError, ioError as baseIoError } from '../errors.js';
 import { compareVersions, parseSpecifierSet, parseVersion } from '../pep440/index.js';
 import { parseTag, TagSet, wheelCompatibility } from '../tags/index.js';
 import { parseWheelFilename } from '../wheel/index.js';
@@ -99,7 +100,10 @@ export type InstallStage =
 export interface InstallProgress {
   readonly stage: InstallStage;
   readonly detail?: string;
-  /** For `wheel` and `post-install`: 1-based index and count. */
+  /**
+   * For `post-install`: 1-based index and count. For `wheel`, sent as each wheel is installed
+   * (several may install at once): how many are installed so far, and the count.
+   */
   readonly index?: number;
   readonly total?: number;
 }
@@ -187,7 +191,7 @@ export async function installBundle(bundleFile: string, options: InstallOptions)
   probing.catch(() => undefined);
 
   // Before anything under the prefix: an unreadable bundle fails here.
-  const bundleSha256 = await ops.hashFile(bundleFile);
+  await checkReadable(bundleFile);
 
   await cleanStaleStaging(prefix);
   const staging = await makeStaging(prefix);
@@ -195,6 +199,8 @@ export async function installBundle(bundleFile: string, options: InstallOptions)
     reportProgress(options, { stage: 'verify', detail: bundleFile });
     const extractDir = path.join(staging.dir, 'bundle');
     const verified = await ops.extract(bundleFile, extractDir, { trusted: options.trusted });
+    // The reader hashes the whole file in its one pass; a reader that does not gets a second pass.
+    const bundleSha256 = verified.sha256 ?? (await ops.hashFile(bundleFile));
     const top = await bundleTop(extractDir);
     const manifest = verified.manifest;
     const paths = appPaths(prefix, manifest.app.name);
@@ -705,6 +711,19 @@ export async function listApps(prefix?: string): Promise<AppSummary[]> {
 // helpers
 
 /** Where the extracted bundle's files are: `extractDir` itself (the extractor drops the top folder), or its one sub-folder. */
+/** Open `file` and read its first byte: a missing or unreadable bundle fails before the prefix is touched. */
+async function checkReadable(file: string): Promise<void> {
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(file, 'r');
+    await handle.read(Buffer.alloc(1), 0, 1, 0);
+  } catch (err) {
+    throw baseIoError(err, file, 'read the bundle');
+  } finally {
+    await handle?.close();
+  }
+}
+
 async function bundleTop(extractDir: string): Promise<string> {
   if (await exists(path.join(extractDir, 'manifest.json'))) return extractDir;
   const entries = (await fs.readdir(extractDir, { withFileTypes: true })).filter((e) => e.isDirectory());

@@ -6,6 +6,7 @@
  * the prefix byte-for-byte unchanged), roll back, remove — once through the CLI as a user would.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -131,6 +132,10 @@ describe.skipIf(!HAVE_PYTHON)('install, upgrade, rollback and remove with real b
     const v1 = await bundle({ version: '1.0.0' });
     const r1 = await installBundle(v1, opts);
     expect(r1.status).toBe('installed');
+    // The release is named after the bundle's sha256, taken in the reader's one pass.
+    const sha = createHash('sha256').update(fs.readFileSync(v1)).digest('hex');
+    expect(r1.bundleSha256).toBe(sha);
+    expect(r1.release).toBe(`1.0.0-${sha.slice(0, 12)}`);
     const current = path.join(prefix, 'school-app', 'current');
     const data = path.join(prefix, 'school-app', 'data');
     // The app's console script runs with the venv's Python, imports its dependency and finds its data.
