@@ -15,10 +15,10 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { canDropCaches, dropCaches, machineInfo, run, stats } from './harness.mjs';
-import { DEFAULT_CACHE, GEN_VERSION, PY311, PY313, ROOT, cleanEnv, ensureKeys, ensureWorkload } from './workloads.mjs';
+import { DEFAULT_CACHE, GEN_VERSION, PY311, PY313, ROOT, cleanEnv, ensureBuildApp, ensureKeys, ensureWorkload } from './workloads.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -49,14 +49,24 @@ const fmtR = (r) => (r >= 10 ? r.toFixed(1) : r.toFixed(2));
 
 let keys;
 const bundles = new Map();
-/** Build the workload's bundle once per invocation (with the current dist/), return its path. */
+/**
+ * `sneakpack build` of workload `w`, as a user runs it: the app folder (pyproject.toml and the
+ * pinned requirements.txt), the target profile, the wheel folder and the key; the bundle goes
+ * into `out`.
+ */
+function buildArgv(w, out) {
+  const app = ensureBuildApp(w);
+  return [...SNEAKPACK, 'build', app.dir, '--target', profile('py311'), '--find-links', w.wheelsDir, '-r', app.requirements, '--key', keys.sec, '--output', out, '--json'];
+}
+
+/** Build the workload's bundle once per invocation (with the current dist/, by `sneakpack build`), return its path. */
 function bundleOf(name) {
   if (bundles.has(name)) return bundles.get(name);
   const w = ensureWorkload(CACHE, name, log);
   const out = join(w.dir, 'bundle');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  const r = run(['node', join(ROOT, 'bench', 'tasks', 'build-bundle.mjs'), w.dir, profile('py311'), keys.sec, out]);
+  const r = run(buildArgv(w, out), { env: ENV });
   const path = JSON.parse(r.stdout).path;
   bundles.set(name, path);
   return path;
@@ -280,25 +290,44 @@ const GROUPS = [
   },
   {
     id: 'build',
-    describe: 'build the bundles of (b) and (c) from a ready wheelhouse, warm: writeBundle vs sha256sum + tar -cf',
+    describe: 'build the bundles of (b) and (c) from a ready wheelhouse, warm: sneakpack build vs sha256sum + tar -cf of the same files',
     run() {
       const rows = [];
       for (const name of ['b', 'c']) {
         const w = ensureWorkload(CACHE, name, log);
+        const app = ensureBuildApp(w);
         const out = join(WORK, `build-${name}`);
         const tarOut = join(WORK, `tar-${name}`);
         const samples = measure(
           [
-            { label: 'writeBundle', argv: ['node', join(ROOT, 'bench', 'tasks', 'build-bundle.mjs'), w.dir, profile('py311'), keys.sec, out], prepare: () => (rm(out)(), mkdirSync(out, { recursive: true })) },
+            { label: 'sneakpack build', argv: buildArgv(w, out), prepare: () => (rm(out)(), mkdirSync(out, { recursive: true })) },
             {
+              // The same files: the wheels and the app folder (with its pyproject.toml and requirements.txt).
               label: 'sha256sum + tar',
-              argv: ['sh', '-c', 'cd "$0" && mkdir -p "$1" && find wheels app -type f | sort | xargs sha256sum > "$1/SHA256" && tar -cf "$1/out.tar" wheels app -C "$1" SHA256', w.dir, tarOut],
+              argv: ['sh', '-c', 'cd "$0" && mkdir -p "$1" && find "$2" "$3" -type f | sort | xargs sha256sum > "$1/SHA256" && tar -cf "$1/out.tar" "$2" "$3" -C "$1" SHA256', w.dir, tarOut, relative(w.dir, w.wheelsDir), relative(w.dir, app.dir)],
               prepare: rm(tarOut),
             },
           ],
-          { cold: false },
+          {
+            cold: false,
+            check(label, r) {
+              if (label !== 'sneakpack build') return;
+              const built = JSON.parse(r.stdout);
+              if (built.wheels.length !== w.wheels) throw new Error(`build ${name}: ${built.wheels.length} wheels in the bundle, the workload has ${w.wheels}`);
+            },
+          },
         );
-        rows.push(row(`build-${name}`, `Build (${name})`, samples, { subject: 'writeBundle', baseline: 'sha256sum + tar', ratio: 'subject/baseline', target: 1.5, workload: name, cold: false, note: 'the bundle-writing step of `sneakpack build` (src/bundle `writeBundle` over a ready wheelhouse, no resolution) in a child process (bench/tasks/build-bundle.mjs), start-up included; timing the whole `sneakpack build` command is a follow-up' }));
+        rows.push(
+          row(`build-${name}`, `Build (${name})`, samples, {
+            subject: 'sneakpack build',
+            baseline: 'sha256sum + tar',
+            ratio: 'subject/baseline',
+            target: 1.5,
+            workload: name,
+            cold: false,
+            note: '`sneakpack build APP --target profile.json --find-links WHEELS -r requirements.txt --key K -o OUT` (resolution from the wheel folder, hashing, signing, writing and fsync of the bundle), start-up included',
+          }),
+        );
       }
       return rows;
     },

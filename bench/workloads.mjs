@@ -202,6 +202,28 @@ function genResolve(dir, cache) {
   return n;
 }
 
+/**
+ * Make workload `w`'s app folder one `sneakpack build` takes as it is: a `pyproject.toml` (name,
+ * version — 1.0.1 for `b2`, the upgrade — and the console script) and `requirements.txt`, the
+ * workload's pinned list (every wheel `==`, as for pip). Written only when missing or different
+ * (and unlinked first: a cache copied with `cp -al` shares its files with the original).
+ * Returns the app folder and the requirements file's name, relative to it.
+ */
+export function ensureBuildApp(w) {
+  const version = w.name === 'b2' ? '1.0.1' : '1.0.0';
+  const files = {
+    'pyproject.toml': `[project]\nname = "benchapp"\nversion = "${version}"\n\n[project.scripts]\nbenchapp = "benchapp.cli:main"\n`,
+    'requirements.txt': readFileSync(w.requirements, 'utf8'),
+  };
+  for (const [name, text] of Object.entries(files)) {
+    const file = join(w.app, name);
+    if (existsSync(file) && readFileSync(file, 'utf8') === text) continue;
+    rmSync(file, { force: true });
+    writeFileSync(file, text);
+  }
+  return { dir: w.app, requirements: 'requirements.txt' };
+}
+
 /** Signing keys (fixed seed, no passphrase). */
 export function ensureKeys(cache) {
   const dir = join(cache, 'keys');
@@ -224,13 +246,22 @@ const GENERATORS = {
 };
 
 /**
+ * `info` with its paths under `dir`, where it is now: done.json records absolute paths, and a cache
+ * copied with `cp -al` must not read or write (bundles, app files) in the folder it was copied from.
+ */
+function located(info, dir) {
+  const move = (p) => (typeof p === 'string' && p.startsWith(info.dir) ? join(dir, p.slice(info.dir.length)) : p);
+  return { ...info, dir, wheelsDir: move(info.wheelsDir), requirements: move(info.requirements), ...(info.app !== undefined ? { app: move(info.app) } : {}) };
+}
+
+/**
  * Generate workload `name` under `cache` unless it is there already; returns its description
  * `{ name, dir, wheelsDir, requirements, app, wheels, bytes, files }`.
  */
 export function ensureWorkload(cache, name, log = () => {}) {
   const dir = join(cache, `${name}-v${GEN_VERSION}`);
   const doneFile = join(dir, 'done.json');
-  if (existsSync(doneFile)) return JSON.parse(readFileSync(doneFile, 'utf8'));
+  if (existsSync(doneFile)) return located(JSON.parse(readFileSync(doneFile, 'utf8')), dir);
   log(`generating workload ${name} in ${dir}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });

@@ -127,6 +127,9 @@ export async function buildBundle(appDir: string, options: BuildOptions): Promis
       version: w.version,
       tags: w.tags,
       requires_python: w.requiresPython,
+      // Hashed when fetched: the writer checks every byte against these instead of hashing twice.
+      sha256: w.sha256,
+      size: w.size,
     })),
     appFiles: appFiles.map((f) => ({ path: f.path, absPath: f.absPath, mode: f.mode })),
     lockText,

@@ -1,12 +1,13 @@
 /**
- * Writing a bundle (docs/FORMAT.md): two streaming passes over the inputs. The first hashes every
- * file (the signature, which comes first in the tar, covers them all); the second streams them
- * into the tar, re-hashing to make sure nothing changed in between. Nothing is ever held in memory
- * whole except the lock file, the manifest and the signed list.
+ * Writing a bundle (docs/FORMAT.md): two passes over the inputs. The first hashes every file (the
+ * signature, which comes first in the tar, covers them all), except wheels whose digest the
+ * caller has just computed; the second copies them into the tar in large batches, hashing every
+ * byte again to make sure nothing changed in between. Nothing is ever held in memory whole except
+ * the lock file, the manifest and the signed list.
  * @module
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { type FileHandle, open, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
@@ -79,6 +80,14 @@ export interface BundleWheelInput {
   readonly tags: readonly string[];
   /** The wheel's `Requires-Python`, when the builder read it. */
   readonly requires_python?: string | null;
+  /**
+   * The wheel's sha256 (lower-case hex) and size, when the builder has just computed them (the
+   * resolver hashes every wheel it fetches): the first pass then does not read the wheel again.
+   * The second pass still hashes every byte it copies and fails with BUNDLE_INPUT_CHANGED when
+   * they differ, exactly as for a digest computed here.
+   */
+  readonly sha256?: string;
+  readonly size?: number;
 }
 
 /** One file of the app, on disk. */
@@ -175,11 +184,26 @@ interface PlannedFile {
   readonly absPath: string | null;
   readonly data: Buffer | null;
   readonly mode: number;
+  /** Digest and size the caller gave (wheels only), checked by pass 2 like one computed by pass 1. */
+  readonly known: { readonly sha256: string; readonly size: number } | null;
   size: number;
   sha256: string;
 }
 
+/** Read size of pass 1, and the size of the batches pass 2 writes (headers, small files and file data together). */
 const CHUNK = 1 << 20;
+
+function changedError(f: PlannedFile): SneakpackError {
+  return new SneakpackError('BUNDLE_INPUT_CHANGED', `${f.absPath} (${f.rel}) changed while the bundle was being written; stop whatever is modifying it and build again`, {
+    details: { file: f.absPath, path: f.rel },
+  });
+}
+
+/** Checks a file to be copied as it is: a regular file a ustar header can describe. */
+function checkInputFile(st: { isFile(): boolean; size: number }, abs: string, rel: string): void {
+  if (!st.isFile()) throw new SneakpackError('UNSUPPORTED_FILE', `${abs} (${rel}) is not a regular file; a bundle holds only regular files`, { details: { file: abs, path: rel } });
+  if (st.size > MAX_ENTRY_SIZE) throw new SneakpackError('BUNDLE_TOO_LARGE', `${abs} is ${st.size} bytes; a bundle entry holds at most ${MAX_ENTRY_SIZE}`, { details: { file: abs, size: st.size } });
+}
 
 async function hashFile(abs: string, rel: string, onChunk: (n: number) => void): Promise<{ size: number; sha256: string }> {
   let handle: FileHandle;
@@ -189,15 +213,16 @@ async function hashFile(abs: string, rel: string, onChunk: (n: number) => void):
     throw ioError(err, abs, `read ${rel}`);
   }
   try {
-    const st = await handle.stat();
-    if (!st.isFile()) throw new SneakpackError('UNSUPPORTED_FILE', `${abs} (${rel}) is not a regular file; a bundle holds only regular files`, { details: { file: abs, path: rel } });
-    if (st.size > MAX_ENTRY_SIZE) throw new SneakpackError('BUNDLE_TOO_LARGE', `${abs} is ${st.size} bytes; a bundle entry holds at most ${MAX_ENTRY_SIZE}`, { details: { file: abs, size: st.size } });
+    checkInputFile(await handle.stat(), abs, rel);
     const hash = createHash('sha256');
     let size = 0;
-    for await (const chunk of handle.createReadStream({ highWaterMark: CHUNK, autoClose: false })) {
-      hash.update(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      onChunk((chunk as Buffer).length);
+    const buf = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await handle.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+      size += bytesRead;
+      onChunk(bytesRead);
     }
     return { size, sha256: hash.digest('hex') };
   } catch (err) {
@@ -219,7 +244,7 @@ function checkPath(given: string, rel: string, what: string): void {
 
 /** Validates the input's paths and returns the files in entry order (lock, wheels, app), not yet hashed. */
 function plan(input: BundleInput): PlannedFile[] {
-  const files: PlannedFile[] = [{ rel: LOCK_NAME, absPath: null, data: Buffer.from(input.lockText, 'utf8'), mode: MODES.file, size: 0, sha256: '' }];
+  const files: PlannedFile[] = [{ rel: LOCK_NAME, absPath: null, data: Buffer.from(input.lockText, 'utf8'), mode: MODES.file, known: null, size: 0, sha256: '' }];
   const wheels = [...input.wheels].sort((a, b) => compareBytewise(a.filename, b.filename));
   for (const w of wheels) {
     if (w.filename.includes('/') || !w.filename.endsWith('.whl')) {
@@ -227,13 +252,20 @@ function plan(input: BundleInput): PlannedFile[] {
     }
     const rel = `${WHEELS_DIR}${w.filename}`;
     checkPath(w.filename, rel, `wheel ${w.path}`);
-    files.push({ rel, absPath: w.path, data: null, mode: MODES.file, size: 0, sha256: '' });
+    let known: PlannedFile['known'] = null;
+    if (w.sha256 !== undefined || w.size !== undefined) {
+      if (w.sha256 === undefined || w.size === undefined || !/^[0-9a-f]{64}$/.test(w.sha256) || !Number.isSafeInteger(w.size) || w.size < 0) {
+        throw new SneakpackError('USAGE', `wheel ${w.path}: give both its sha256 (64 lower-case hex digits) and its size in bytes, or neither`, { details: { path: w.path } });
+      }
+      known = { sha256: w.sha256, size: w.size };
+    }
+    files.push({ rel, absPath: w.path, data: null, mode: MODES.file, known, size: 0, sha256: '' });
   }
   const appFiles = [...input.appFiles].sort((a, b) => compareBytewise(a.path, b.path));
   for (const f of appFiles) {
     const rel = `${APP_DIR}${f.path}`;
     checkPath(f.path, rel, `app file ${f.absPath}`);
-    files.push({ rel, absPath: f.absPath, data: null, mode: modeString(f.mode) === '0755' ? MODES.executable : MODES.file, size: 0, sha256: '' });
+    files.push({ rel, absPath: f.absPath, data: null, mode: modeString(f.mode) === '0755' ? MODES.executable : MODES.file, known: null, size: 0, sha256: '' });
   }
   const keys = new Map<string, string>([[collisionKey(SIG_NAME), SIG_NAME], [collisionKey(MANIFEST_NAME), MANIFEST_NAME]]);
   for (const f of files) {
@@ -254,36 +286,6 @@ function plan(input: BundleInput): PlannedFile[] {
     });
   }
   return files;
-}
-
-/** Checks what pass 2 reads is what pass 1 hashed. */
-class Recheck extends Transform {
-  private readonly hash = createHash('sha256');
-  private size = 0;
-  constructor(
-    private readonly file: PlannedFile,
-    private readonly onChunk: (n: number) => void,
-  ) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-    this.hash.update(chunk);
-    this.size += chunk.length;
-    this.onChunk(chunk.length);
-    cb(null, chunk);
-  }
-  override _flush(cb: TransformCallback): void {
-    const sha = this.hash.digest('hex');
-    if (this.size !== this.file.size || sha !== this.file.sha256) {
-      cb(
-        new SneakpackError('BUNDLE_INPUT_CHANGED', `${this.file.absPath} (${this.file.rel}) changed while the bundle was being written; stop whatever is modifying it and build again`, {
-          details: { file: this.file.absPath, path: this.file.rel },
-        }),
-      );
-      return;
-    }
-    cb();
-  }
 }
 
 /** Forces sneakpack's canonical 10-byte gzip header (zlib writes its build's OS byte). */
@@ -309,7 +311,7 @@ class CanonicalGzipHeader extends Transform {
   }
 }
 
-/** Hashes and counts the bundle file's bytes on their way to disk. */
+/** Hashes and counts the bundle file's bytes on their way to disk (the gzip path). */
 class Tap extends Transform {
   readonly hash = createHash('sha256');
   size = 0;
@@ -317,6 +319,15 @@ class Tap extends Transform {
     this.hash.update(chunk);
     this.size += chunk.length;
     cb(null, chunk);
+  }
+}
+
+/** Writes all of `data` at the handle's position. */
+async function writeAll(handle: FileHandle, data: Buffer): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, null);
+    done += bytesWritten;
   }
 }
 
@@ -336,24 +347,33 @@ export async function writeBundle(input: BundleInput, options: WriteBundleOption
   const files = plan(input);
   const progress = options.onProgress;
 
-  // Pass 1: hash everything the signature will cover.
+  // Pass 1: hash everything the signature will cover (wheels the caller hashed are only checked).
+  // Every input stat'ed at once (one thread-pool round trip each); problems reported in entry order.
+  const stats = await Promise.all(files.map((f) => (f.data !== null ? null : stat(f.absPath!).catch((err: unknown) => ({ err })))));
   let hashTotal = 0;
-  for (const f of files) {
+  files.forEach((f, i) => {
     if (f.data !== null) {
       hashTotal += f.data.length;
-      continue;
+      return;
     }
-    try {
-      hashTotal += (await stat(f.absPath!)).size;
-    } catch (err) {
-      throw ioError(err, f.absPath!, `read ${f.rel}`);
+    const st = stats[i]!;
+    if ('err' in st) throw ioError(st.err, f.absPath!, `read ${f.rel}`);
+    if (f.known !== null) {
+      checkInputFile(st, f.absPath!, f.rel);
+      if (st.size !== f.known.size) throw changedError(f);
     }
-  }
+    hashTotal += st.size;
+  });
   let hashed = 0;
   for (const f of files) {
-    if (f.data !== null) {
-      f.size = f.data.length;
-      f.sha256 = createHash('sha256').update(f.data).digest('hex');
+    if (f.data !== null || f.known !== null) {
+      if (f.data !== null) {
+        f.size = f.data.length;
+        f.sha256 = createHash('sha256').update(f.data).digest('hex');
+      } else {
+        f.size = f.known!.size;
+        f.sha256 = f.known!.sha256;
+      }
       hashed += f.size;
       progress?.({ phase: 'hash', bytesDone: hashed, bytesTotal: hashTotal, path: f.rel });
     } else {
@@ -410,20 +430,51 @@ export async function writeBundle(input: BundleInput, options: WriteBundleOption
   const sig = Buffer.from(encodeSignature(signMessage(options.secretKey, message, comment), message));
   if (sig.length > MAX_SIG_BYTES) throw new SneakpackError('BUNDLE_TOO_LARGE', `the signed list would be ${sig.length} bytes, more than ${MAX_SIG_BYTES}; the app has too many files`);
 
-  // Pass 2: stream the tar.
+  // Pass 2: the tar, in batches of about CHUNK bytes: headers, padding and small files share a
+  // batch, and file data is read straight into it. Every byte copied is hashed again and checked
+  // against pass 1.
   const writeTotal = files.reduce((n, f) => n + f.size, 0);
   let written = 0;
+  // Batches the consumer has finished with (the plain path hands them back; gzip keeps them).
+  const spare: Buffer[] = [];
   async function* tar(): AsyncGenerator<Buffer> {
+    let batch: Buffer = Buffer.allocUnsafe(CHUNK);
+    let fill = 0;
     let pos = 0;
-    const emit = (b: Buffer): Buffer => {
-      pos += b.length;
-      return b;
+    /** The filled part of the batch, handed over; the next batch is a spare one or new. */
+    const flush = (): Buffer => {
+      const out = batch.subarray(0, fill);
+      batch = spare.pop() ?? Buffer.allocUnsafe(CHUNK);
+      fill = 0;
+      return out;
     };
-    const small = (rel: string, data: Buffer, mode: number): Buffer[] => [
-      emit(encodeEntryHeaders(`${stem}/${rel}`, data.length, mode, epoch)),
-      emit(data),
-      emit(Buffer.alloc(blockPadding(data.length))),
-    ];
+    /** Copies `data` into batches; yields every batch it fills. */
+    function* put(data: Buffer): Generator<Buffer> {
+      let at = 0;
+      while (at < data.length) {
+        const n = Math.min(data.length - at, CHUNK - fill);
+        data.copy(batch, fill, at, at + n);
+        fill += n;
+        at += n;
+        pos += n;
+        if (fill === CHUNK) yield flush();
+      }
+    }
+    function* zeros(n: number): Generator<Buffer> {
+      while (n > 0) {
+        const k = Math.min(n, CHUNK - fill);
+        batch.fill(0, fill, fill + k);
+        fill += k;
+        n -= k;
+        pos += k;
+        if (fill === CHUNK) yield flush();
+      }
+    }
+    function* small(rel: string, data: Buffer, mode: number): Generator<Buffer> {
+      yield* put(encodeEntryHeaders(`${stem}/${rel}`, data.length, mode, epoch));
+      yield* put(data);
+      yield* zeros(blockPadding(data.length));
+    }
     yield* small(SIG_NAME, sig, MODES.file);
     yield* small(MANIFEST_NAME, manifestBytes, MODES.file);
     for (const f of files) {
@@ -433,33 +484,83 @@ export async function writeBundle(input: BundleInput, options: WriteBundleOption
         progress?.({ phase: 'write', bytesDone: written, bytesTotal: writeTotal, path: f.rel });
         continue;
       }
-      yield emit(encodeEntryHeaders(`${stem}/${f.rel}`, f.size, f.mode, epoch));
-      const check = new Recheck(f, (n) => {
-        written += n;
-        progress?.({ phase: 'write', bytesDone: written, bytesTotal: writeTotal, path: f.rel });
-      });
-      const stream = createReadStream(f.absPath!, { highWaterMark: CHUNK }).pipe(check);
-      for await (const chunk of stream) yield emit(chunk as Buffer);
-      yield emit(Buffer.alloc(blockPadding(f.size)));
+      yield* put(encodeEntryHeaders(`${stem}/${f.rel}`, f.size, f.mode, epoch));
+      let handle: FileHandle;
+      try {
+        handle = await open(f.absPath!, 'r');
+      } catch (err) {
+        throw ioError(err, f.absPath!, `read ${f.rel}`);
+      }
+      const hash = createHash('sha256');
+      let size = 0;
+      try {
+        for (;;) {
+          if (fill === CHUNK) yield flush();
+          // Never past the size pass 1 saw (one byte more is enough to notice a file that grew).
+          const want = Math.min(CHUNK - fill, f.size - size + 1);
+          let bytesRead: number;
+          try {
+            ({ bytesRead } = await handle.read(batch, fill, want, null));
+          } catch (err) {
+            throw ioError(err, f.absPath!, `read ${f.rel}`);
+          }
+          if (bytesRead === 0) break;
+          size += bytesRead;
+          if (size > f.size) throw changedError(f);
+          hash.update(batch.subarray(fill, fill + bytesRead));
+          fill += bytesRead;
+          pos += bytesRead;
+          written += bytesRead;
+          progress?.({ phase: 'write', bytesDone: written, bytesTotal: writeTotal, path: f.rel });
+        }
+      } finally {
+        await handle.close();
+      }
+      if (size !== f.size || hash.digest('hex') !== f.sha256) throw changedError(f);
+      yield* zeros(blockPadding(f.size));
     }
-    yield emit(Buffer.alloc(2 * BLOCK_SIZE));
-    const fill = (RECORD_SIZE - (pos % RECORD_SIZE)) % RECORD_SIZE;
-    if (fill > 0) yield emit(Buffer.alloc(fill));
+    yield* zeros(2 * BLOCK_SIZE);
+    yield* zeros((RECORD_SIZE - (pos % RECORD_SIZE)) % RECORD_SIZE);
+    if (fill > 0) yield flush();
   }
 
   const outDir = resolve(options.outDir);
   const gzip = options.gzip ?? false;
   const finalPath = join(outDir, bundleFileName({ app: input.app, target: input.target }, gzip));
   const tmpPath = join(outDir, `.${stem}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const tap = new Tap();
+  let bundleSha256: string;
+  let bundleSize = 0;
   try {
-    const out = createWriteStream(tmpPath, { flags: 'wx', mode: 0o644 });
-    const source = Readable.from(tar(), { objectMode: false });
     if (gzip) {
+      const tap = new Tap();
+      const out = createWriteStream(tmpPath, { flags: 'wx', mode: 0o644 });
       const deflate = zlib.createGzip({ level: 9, memLevel: 8, windowBits: 15, strategy: zlib.constants.Z_DEFAULT_STRATEGY });
-      await pipeline(source, deflate, new CanonicalGzipHeader(), tap, out);
+      await pipeline(Readable.from(tar(), { objectMode: false }), deflate, new CanonicalGzipHeader(), tap, out);
+      bundleSha256 = tap.hash.digest('hex');
+      bundleSize = tap.size;
     } else {
-      await pipeline(source, tap, out);
+      const hash = createHash('sha256');
+      const handle = await open(tmpPath, 'wx', 0o644);
+      // One write in flight while the next batch is read and hashed.
+      let pending: Promise<void> = Promise.resolve();
+      try {
+        for await (const chunk of tar()) {
+          hash.update(chunk);
+          bundleSize += chunk.length;
+          await pending;
+          // Once written, the batch (a view of a CHUNK-byte buffer) can be filled again.
+          pending = writeAll(handle, chunk).then(() => {
+            if (chunk.buffer.byteLength - chunk.byteOffset >= CHUNK) spare.push(Buffer.from(chunk.buffer, chunk.byteOffset, CHUNK));
+          });
+          // Settled by the await above or below; never an unhandled rejection meanwhile.
+          pending.catch(() => undefined);
+        }
+        await pending;
+      } finally {
+        await pending.catch(() => undefined);
+        await handle.close();
+      }
+      bundleSha256 = hash.digest('hex');
     }
     const handle = await open(tmpPath, 'r+');
     try {
@@ -481,5 +582,5 @@ export async function writeBundle(input: BundleInput, options: WriteBundleOption
   } catch {
     // Best effort: some file systems cannot fsync a folder.
   }
-  return Object.freeze({ path: finalPath, sha256: tap.hash.digest('hex'), size: tap.size, manifest });
+  return Object.freeze({ path: finalPath, sha256: bundleSha256, size: bundleSize, manifest });
 }

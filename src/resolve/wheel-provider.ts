@@ -249,6 +249,9 @@ function wheelTagText(file: DistFile): string {
   return stem.split('-').slice(-3).join('-');
 }
 
+/** METADATA reads the provider keeps in flight ahead of the resolver (see `prefetchMetadata`). */
+const PREFETCH_LIMIT = 8;
+
 /**
  * The pip-compatible wheel provider for one target. Create one per resolution: it caches project
  * listings, metadata and candidates, and (like pip's) remembers inferred depths between calls.
@@ -270,6 +273,10 @@ export class WheelProvider implements Provider<WheelRequirement, WheelCandidateL
   private readonly metadata = new Map<DistFile, Promise<CoreMetadata>>();
   private readonly hashVerdicts = new Map<DistFile, Promise<boolean>>();
   private readonly dependencies = new Map<WheelCandidateLike, Promise<WheelRequirement[]>>();
+  private readonly containsMemo = new WeakMap<SpecifierSet, WeakMap<Version, boolean>>();
+  private readonly prefetchQueued = new Set<DistFile>();
+  private readonly prefetchQueue: DistFile[] = [];
+  private prefetchActive = 0;
 
   constructor(target: ResolvedTarget, source: WheelSource, options: WheelProviderOptions = {}) {
     this.target = target;
@@ -336,12 +343,31 @@ export class WheelProvider implements Provider<WheelRequirement, WheelCandidateL
     switch (requirement.kind) {
       case 'specifier':
         // As pip: the finder already applied the pre-release rule.
-        return requirement.specifier.contains(candidate.version, { prereleases: true });
+        return this.contains(requirement.specifier, candidate.version);
       case 'explicit':
         return candidate === requirement.candidate;
       case 'python':
-        return requirement.specifier.contains(candidate.version, { prereleases: true });
+        return this.contains(requirement.specifier, candidate.version);
     }
+  }
+
+  /**
+   * `specifier.contains(version, { prereleases: true })`, remembered: the resolver asks again for
+   * every pin still in place after each new pin (resolvelib's `_is_current_pin_satisfying`), and
+   * the answer for the same two immutable values never changes.
+   */
+  private contains(specifier: SpecifierSet, version: Version): boolean {
+    let byVersion = this.containsMemo.get(specifier);
+    if (byVersion === undefined) {
+      byVersion = new WeakMap();
+      this.containsMemo.set(specifier, byVersion);
+    }
+    let answer = byVersion.get(version);
+    if (answer === undefined) {
+      answer = specifier.contains(version, { prereleases: true });
+      byVersion.set(version, answer);
+    }
+    return answer;
   }
 
   async findMatches(args: FindMatchesArgs<WheelRequirement, WheelCandidateLike>): Promise<WheelCandidateLike[]> {
@@ -386,7 +412,37 @@ export class WheelProvider implements Provider<WheelRequirement, WheelCandidateL
       const c = extras.length > 0 ? this.extrasCandidate(base, extras) : base;
       if (!incompatible.has(c)) out.push(c);
     }
+    const best = bases.find((b) => !incompatible.has(extras.length > 0 ? this.extrasCandidate(b, extras) : b));
+    if (best !== undefined) this.prefetchMetadata(best.file);
     return out;
+  }
+
+  /**
+   * Start reading the METADATA of `file` in the background (at most {@link PREFETCH_LIMIT} at a
+   * time): the resolver pins the best candidate first and then asks for its dependencies, one
+   * project after another, so without this every wheel's read waits for the previous one. The
+   * promise is the one {@link readMetadata} caches; a failure surfaces when (and only if) the
+   * resolver asks for that file, as before.
+   */
+  private prefetchMetadata(file: DistFile): void {
+    if (this.metadata.has(file) || this.prefetchQueued.has(file)) return;
+    this.prefetchQueued.add(file);
+    this.prefetchQueue.push(file);
+    this.pumpPrefetch();
+  }
+
+  private pumpPrefetch(): void {
+    while (this.prefetchActive < PREFETCH_LIMIT && this.prefetchQueue.length > 0) {
+      const file = this.prefetchQueue.shift()!;
+      if (this.metadata.has(file)) continue;
+      this.prefetchActive++;
+      this.readMetadata(file)
+        .catch(() => undefined)
+        .finally(() => {
+          this.prefetchActive--;
+          this.pumpPrefetch();
+        });
+    }
   }
 
   async getDependencies(candidate: WheelCandidateLike): Promise<WheelRequirement[]> {

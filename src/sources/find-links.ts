@@ -47,18 +47,21 @@ export class FindLinksSource implements WheelSource {
         details: { path: this.dir },
       });
     }
-    const out: { name: string; path: string; size: number }[] = [];
-    // Sorted so listings do not depend on the file system's order.
-    for (const name of names.sort()) {
-      const path = join(this.dir, name);
-      try {
-        const s = await stat(path);
-        if (s.isFile()) out.push({ name, path, size: s.size });
-      } catch {
-        // A dangling symlink or a file removed while listing: not a file we can offer.
-      }
-    }
-    return out;
+    // Sorted so listings do not depend on the file system's order; stat'ed all at once (each is
+    // a round trip to the thread pool, and a folder holds hundreds of wheels).
+    const found = await Promise.all(
+      names.sort().map(async (name) => {
+        const path = join(this.dir, name);
+        try {
+          const s = await stat(path);
+          return s.isFile() ? { name, path, size: s.size } : null;
+        } catch {
+          // A dangling symlink or a file removed while listing: not a file we can offer.
+          return null;
+        }
+      }),
+    );
+    return found.filter((e): e is { name: string; path: string; size: number } => e !== null);
   }
 
   private toDistFile(e: { name: string; path: string; size: number }, project?: string): DistFile {

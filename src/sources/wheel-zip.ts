@@ -1,10 +1,9 @@
 /**
  * Reading a wheel's `.dist-info/METADATA` and `WHEEL` straight from the zip (binary distribution
- * format spec, "The .dist-info directory"), streaming only those two members: the central
- * directory is read, nothing else is inflated.
+ * format spec, "The .dist-info directory"): the central directory is read in one piece
+ * ({@link readZipEntries}) and only those two members are inflated.
  */
-import yauzl from 'yauzl';
-import type { Entry, ZipFile } from 'yauzl';
+import { type FileHandle, open } from 'node:fs/promises';
 import { SneakpackError, isSneakpackError } from '../errors.js';
 import { tryParseVersion } from '../pep440/index.js';
 import { canonicalizeName } from '../pep508/index.js';
@@ -16,6 +15,7 @@ import {
   parseWheelFilename,
   parseWheelInfo,
 } from '../wheel/index.js';
+import { type ZipEnd, type ZipEntry, ZipFileReader, isEncrypted, readZipEnd, readZipEntries, readZipMember } from './zip-directory.js';
 
 /** Default cap on an inflated `METADATA` / `WHEEL` member: 16 MiB (real ones are a few KiB). */
 export const MAX_METADATA_SIZE = 16 * 1024 * 1024;
@@ -138,36 +138,18 @@ function basename(path: string): string {
   return parts[parts.length - 1]!;
 }
 
-async function readEntries(zip: ZipFile): Promise<Entry[]> {
-  const entries: Entry[] = [];
-  for await (const entry of zip.eachEntry()) entries.push(entry);
-  return entries;
-}
-
-async function readMember(zip: ZipFile, entry: Entry, wheel: string, max: number): Promise<Buffer> {
+async function readMember(reader: ZipFileReader, entry: ZipEntry, wheel: string, max: number): Promise<Buffer> {
   const name = entry.fileName;
   const tooBig = (size: number | string): SneakpackError =>
     invalid(wheel, `member ${name} inflates to ${size} bytes, more than the ${max}-byte limit (refusing a possible zip bomb)`, {
       member: name,
       limit: max,
     });
-  // Refuse on the declared size before inflating anything, then count while inflating: the
-  // central directory may lie (yauzl also checks the count against the declared size).
+  // Refuse on the declared size before inflating anything; the read then checks the inflated
+  // size against the declared one: the central directory may lie.
   if (entry.uncompressedSize > max) throw tooBig(entry.uncompressedSize);
-  if (entry.isEncrypted()) throw invalid(wheel, `member ${name} is encrypted`, { member: name });
-  const stream = await zip.openReadStreamPromise(entry);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of stream) {
-      size += (chunk as Buffer).length;
-      if (size > max) throw tooBig(`more than ${max}`);
-      chunks.push(chunk as Buffer);
-    }
-  } finally {
-    stream.destroy();
-  }
-  return Buffer.concat(chunks);
+  if (isEncrypted(entry)) throw invalid(wheel, `member ${name} is encrypted`, { member: name });
+  return readZipMember(reader, entry, max, () => tooBig(`more than ${max}`));
 }
 
 /**
@@ -185,11 +167,9 @@ export async function readWheelMetadata(path: string, options: ReadWheelMetadata
   const name = options.filename ?? basename(path);
   const filename = parseWheelFilename(name);
   const max = options.maxMemberSize ?? MAX_METADATA_SIZE;
-  let zip: ZipFile;
+  let handle: FileHandle;
   try {
-    // strictFileNames: a `\` in a member name stays a `\` (and is refused by the installer) rather
-    // than silently becoming a directory separator.
-    zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, strictFileNames: true });
+    handle = await open(path, 'r');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new SneakpackError('FILE_NOT_FOUND', `wheel ${path} does not exist`, { details: { path } });
@@ -197,9 +177,19 @@ export async function readWheelMetadata(path: string, options: ReadWheelMetadata
     throw invalid(name, `is not a readable zip archive (${(e as Error).message})`, { path }, e);
   }
   try {
-    let entries: Entry[];
+    let reader: ZipFileReader;
+    let end: ZipEnd;
     try {
-      entries = await readEntries(zip);
+      reader = new ZipFileReader(handle, (await handle.stat()).size);
+      end = await readZipEnd(reader);
+    } catch (e) {
+      throw invalid(name, `is not a readable zip archive (${(e as Error).message})`, { path }, e);
+    }
+    let entries: ZipEntry[];
+    try {
+      // Member names are taken as written: a `\` stays a `\` and is refused with the other
+      // unsafe names (absolute, `..`), never silently made a directory separator.
+      entries = await readZipEntries(reader, end);
     } catch (e) {
       throw invalid(name, `has a corrupt or unsafe zip directory (${(e as Error).message})`, { path }, e);
     }
@@ -214,7 +204,7 @@ export async function readWheelMetadata(path: string, options: ReadWheelMetadata
       if (found.length === 0) throw invalid(name, `has no ${want}`, { member: want });
       if (found.length > 1) throw invalid(name, `lists ${want} ${found.length} times in its zip directory`, { member: want });
       try {
-        return await readMember(zip, found[0]!, name, max);
+        return await readMember(reader, found[0]!, name, max);
       } catch (e) {
         if (isSneakpackError(e)) throw e;
         throw invalid(name, `member ${want} cannot be read (${(e as Error).message})`, { member: want }, e);
@@ -233,6 +223,6 @@ export async function readWheelMetadata(path: string, options: ReadWheelMetadata
     checkMetadataMatchesFilename(metadata, filename, `${name}: ${distInfoDir}/METADATA`);
     return Object.freeze({ filename, distInfoDir, metadata, metadataBytes: new Uint8Array(metadataBytes), wheelInfo });
   } finally {
-    zip.close();
+    await handle.close();
   }
 }

@@ -133,6 +133,31 @@ describe('writeBundle', () => {
     expect(readdirSync(out)).toEqual([]);
   });
 
+  it('takes the wheels\' sha256 and size from the caller: the same bytes, and the copy is still checked against them', async () => {
+    const known = { ...input, wheels: input.wheels.map((w) => ({ ...w, sha256: sha(readFileSync(w.path)), size: statSync(w.path).size })) };
+    const plain = await write(input, join(dir, 'unknown'));
+    const same = await write(known, join(dir, 'known'));
+    expect(same.sha256).toBe(plain.sha256);
+    expect(readFileSync(same.path).equals(readFileSync(plain.path))).toBe(true);
+    const events: string[] = [];
+    const seen = writeBundle(known, { secretKey: keys.pair.secretKey, outDir: join(dir, 'known'), onProgress: (e) => events.push(`${e.phase} ${e.path}`) });
+    await seen;
+    // Given digests are not recomputed, but progress still covers every file.
+    expect(events.filter((e) => e.startsWith('hash wheels/')).length).toBe(input.wheels.length);
+
+    const first = known.wheels[0]!;
+    const wrongSha = { ...known, wheels: [{ ...first, sha256: sha(Buffer.from('something else')) }, ...known.wheels.slice(1)] };
+    const out = join(dir, 'known-wrong');
+    expect(await codeOf(write(wrongSha, out))).toBe('BUNDLE_INPUT_CHANGED');
+    const wrongSize = { ...known, wheels: [{ ...first, size: first.size + 1 }, ...known.wheels.slice(1)] };
+    expect(await codeOf(write(wrongSize, out))).toBe('BUNDLE_INPUT_CHANGED');
+    expect(readdirSync(out)).toEqual([]);
+    const half = { ...known, wheels: [{ ...first, size: undefined }, ...known.wheels.slice(1)] };
+    expect(await codeOf(write(half, out))).toBe('USAGE');
+    const upper = { ...known, wheels: [{ ...first, sha256: first.sha256.toUpperCase() }, ...known.wheels.slice(1)] };
+    expect(await codeOf(write(upper, out))).toBe('USAGE');
+  });
+
   it('reports progress for both passes, ending at the total', async () => {
     const events: Array<{ phase: string; bytesDone: number; bytesTotal: number }> = [];
     mkdirSync(join(dir, 'progress'));
