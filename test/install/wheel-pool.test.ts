@@ -79,7 +79,7 @@ async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
     await p;
   } catch (e) {
     // dist/'s SneakpackError is not src/'s class: look at the code.
-    if (isSneakpackError(e) || (e instanceof Error && typeof (e as { code?: unknown }).code === 'string')) return (e as { code: string }).code;
+    if (isSneakpackError(e) || (e instanceof Error && typeof (e as { code?: unknown }).code === 'string')) return (e as unknown as { code: string }).code;
     throw e;
   }
   return undefined;
