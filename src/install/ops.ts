@@ -84,6 +84,7 @@ export interface InstallOps {
     wheels: readonly { wheelPath: string; expected: BundleWheel; reuse?: { venvDir: string } }[],
     venv: VenvInfo,
     onInstalled: (index: number, installed: number) => void,
+    jobs?: number,
   ): Promise<readonly unknown[]>;
   /** Write launchers for the app's scripts into the venv's bin/, exporting `env` first; returns their paths. */
   writeAppScripts(venv: VenvInfo, scripts: readonly AppScript[], env: Readonly<Record<string, string>>): Promise<string[]>;
@@ -158,7 +159,7 @@ export const defaultOps: InstallOps = {
   createVenv: (python, dir) => createVenv(python, dir),
   installWheel: (wheelPath, venv, options) => installWheel(wheelPath, venv, { expected: options.expected, ...(options.reuse ? { reuse: options.reuse } : {}) }),
   // Replaced by a loop over `installWheel` when a caller replaces only that (installBundle).
-  installWheels: (wheels, venv, onInstalled) =>
+  installWheels: (wheels, venv, onInstalled, jobs) =>
     installWheels(
       wheels.map((w) => ({
         wheelPath: w.wheelPath,
@@ -166,7 +167,7 @@ export const defaultOps: InstallOps = {
         options: { expected: { name: w.expected.name, version: w.expected.version }, ...(w.reuse ? { reuse: w.reuse } : {}) },
       })),
       venv,
-      { onInstalled },
+      { onInstalled, ...(jobs === undefined ? {} : { jobs }) },
     ),
   writeAppScripts,
   async compile(venv, extraDirs) {

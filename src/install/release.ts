@@ -120,6 +120,8 @@ export interface InstallOptions {
   readonly allowDowngrade?: boolean;
   /** Byte-compile the venv and the app. */
   readonly compile?: boolean;
+  /** Wheels installed at once, on as many threads (default `SNEAKPACK_JOBS`, else 1). */
+  readonly jobs?: number;
   /** Releases to keep (at least 2); default the manifest's `keep_releases`, else 3. */
   readonly keepReleases?: number;
   readonly onProgress?: (event: InstallProgress) => void;
@@ -373,8 +375,12 @@ async function buildRelease(
     })),
     venv,
     (i, n) => reportProgress(options, { stage: 'wheel', detail: wheels[i]!.file, index: n, total: wheels.length }),
+    options.jobs,
   );
   const sharedFiles = installed.reduce<number>((sum, r) => sum + ((r as { linked?: number } | undefined)?.linked ?? 0), 0);
+  // The staged wheels are done with: gone before the release is flushed, their dirty pages are
+  // dropped rather than written to the disk.
+  await fs.rm(path.join(top, 'wheels'), { recursive: true, force: true });
 
   reportProgress(options, { stage: 'app', detail: manifest.app.name });
   const appDir = path.join(releaseDir, 'app');

@@ -27,7 +27,7 @@ export interface WheelJob {
 
 /** Options of {@link installWheels}. */
 export interface InstallWheelsOptions {
-  /** Threads in all, the main one included (default: the CPU count, at most 4, for wheels of {@link PARALLEL_ABOVE} bytes or more; else 1). */
+  /** Threads in all, the main one included (default {@link defaultJobs}). */
   readonly jobs?: number;
   /** Called as each wheel is installed, with its index in `jobs` and how many are installed now. */
   readonly onInstalled?: (index: number, installed: number) => void;
@@ -82,11 +82,19 @@ function rebuildError(p: PostedError): Error {
   return err;
 }
 
-/** Wheels of fewer bytes than this in all are installed on the main thread alone (by default). */
-export const PARALLEL_ABOVE = 8 * 1024 * 1024;
-
-/** The CPU count (at most 4: beyond that the disk, not the CPU, is what waits). */
+/**
+ * Threads to use when the caller does not say: `SNEAKPACK_JOBS` if it is a whole number, else 1.
+ * One, because on the 2-core benchmark machine two threads were no faster than one (file creation
+ * in the kernel dominates and serialises on the file system's journal); a box with more, faster
+ * cores and a slow CPU per byte (inflate, sha256) may gain, so it can be asked for.
+ */
 export function defaultJobs(): number {
+  const asked = Number(process.env.SNEAKPACK_JOBS);
+  return Number.isInteger(asked) && asked >= 1 ? Math.min(asked, 16) : 1;
+}
+
+/** The CPU count, at most 4 (a sensible value for `SNEAKPACK_JOBS` on a box with idle cores). */
+export function cpuJobs(): number {
   const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   return Math.max(1, Math.min(4, n));
 }
@@ -112,10 +120,7 @@ export function workerAvailable(): boolean {
  */
 export async function installWheels(jobs: readonly WheelJob[], venv: VenvInfo, options: InstallWheelsOptions = {}): Promise<InstalledWheel[]> {
   const results: InstalledWheel[] = new Array(jobs.length);
-  const total = jobs.reduce((sum, j) => sum + j.size, 0);
-  // Starting a thread (and loading the installer into it) costs tens of milliseconds: only worth
-  // it for a closure of some size, unless the caller asks for a number of threads.
-  const threads = Math.min(options.jobs ?? (total >= PARALLEL_ABOVE ? defaultJobs() : 1), jobs.length);
+  const threads = Math.min(options.jobs ?? defaultJobs(), jobs.length);
   if (threads <= 1 || !workerAvailable()) {
     for (const [i, job] of jobs.entries()) {
       results[i] = await installWheel(job.wheelPath, venv, job.options);

@@ -129,11 +129,23 @@ describe('installWheels', () => {
     expect(await codeOf(sourcePool.installWheels(jobsOf(files), fakeVenv(), { jobs: 1 }))).toBe('INSTALL_CONFLICT');
   });
 
-  it('rebuilds a SneakpackError from what crosses the thread boundary', () => {
+  it('flattens errors for the thread boundary; threads from SNEAKPACK_JOBS, else one', () => {
     const posted = sourcePool.postableError(new (class extends Error {})('plain'));
     expect(posted).toMatchObject({ message: 'plain' });
     expect(posted.code).toBeUndefined();
-    expect(sourcePool.defaultJobs()).toBeGreaterThanOrEqual(1);
-    expect(sourcePool.defaultJobs()).toBeLessThanOrEqual(4);
+    expect(sourcePool.cpuJobs()).toBeGreaterThanOrEqual(1);
+    expect(sourcePool.cpuJobs()).toBeLessThanOrEqual(4);
+    const saved = process.env.SNEAKPACK_JOBS;
+    try {
+      delete process.env.SNEAKPACK_JOBS;
+      expect(sourcePool.defaultJobs()).toBe(1);
+      process.env.SNEAKPACK_JOBS = '3';
+      expect(sourcePool.defaultJobs()).toBe(3);
+      process.env.SNEAKPACK_JOBS = 'many';
+      expect(sourcePool.defaultJobs()).toBe(1);
+    } finally {
+      if (saved === undefined) delete process.env.SNEAKPACK_JOBS;
+      else process.env.SNEAKPACK_JOBS = saved;
+    }
   });
 });
