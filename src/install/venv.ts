@@ -52,6 +52,35 @@ json.dump({
 }, sys.stdout)
 `;
 
+/**
+ * Creates the venv and describes it in one interpreter start: `python -m venv --without-pip DIR`
+ * run in-process (`venv.main`, the command line's own code), then the scheme worked out the way
+ * `venv` itself finds its directories on 3.11+ (`sysconfig` with `base` and `platbase` set to the
+ * venv): the "venv" scheme where there is one, else "posix_prefix", which is what the venv's own
+ * interpreter prefers ({@link SCHEME_SCRIPT}; test/install/venv.test.ts compares the two on every
+ * Python here).
+ */
+const CREATE_SCRIPT = `
+import json, os, sys, sysconfig, venv
+d = sys.argv[1]
+venv.main(["--without-pip", d])
+v = {"base": d, "platbase": d, "installed_base": d, "installed_platbase": d}
+name = "venv" if "venv" in sysconfig.get_scheme_names() else ("posix_prefix" if os.name == "posix" else "nt")
+paths = sysconfig.get_paths(scheme=name, vars=v)
+xy = "%d.%d" % sys.version_info[:2]
+json.dump({
+    "scheme": name,
+    "purelib": paths["purelib"],
+    "platlib": paths["platlib"],
+    "scripts": paths["scripts"],
+    "data": paths["data"],
+    "headers": os.path.join(d, "include", "site", "python" + xy),
+    "version": xy,
+    "prefix": d,
+    "base_prefix": sys.base_prefix,
+}, sys.stdout)
+`;
+
 interface RunResult {
   readonly code: number | null;
   readonly stdout: string;
@@ -119,9 +148,15 @@ export async function createVenv(python: string, dir: string, options: CreateVen
       details: { path: abs },
     });
   }
-  const r = await run(python, ['-I', '-m', 'venv', '--without-pip', abs], timeoutMs);
+  const r = await run(python, ['-I', '-c', CREATE_SCRIPT, abs], timeoutMs);
   if (r.code !== 0) throw failure(`cannot create a venv in ${abs} with ${python}`, python, r, { dir: abs });
-  return describeVenv(abs, options);
+  const venvPython = path.join(abs, 'bin', 'python');
+  if (!(await fs.lstat(venvPython).then(() => true, () => false))) {
+    throw new SneakpackError('VENV_FAILED', `cannot create a venv in ${abs} with ${python}: it made no ${venvPython}`, {
+      details: { python, dir: abs },
+    });
+  }
+  return venvInfo(abs, venvPython, r);
 }
 
 /**
@@ -134,6 +169,11 @@ export async function describeVenv(dir: string, options: CreateVenvOptions = {})
   const python = path.join(abs, 'bin', 'python');
   const r = await run(python, ['-I', '-c', SCHEME_SCRIPT], options.timeoutMs ?? 120_000);
   if (r.code !== 0) throw failure(`cannot query the venv ${abs}`, python, r, { dir: abs });
+  return venvInfo(abs, python, r);
+}
+
+/** The VenvInfo from a scheme script's answer, checked: absolute paths, every one inside the venv. */
+function venvInfo(abs: string, python: string, r: RunResult): VenvInfo {
   let info: Record<string, unknown>;
   try {
     info = JSON.parse(r.stdout) as Record<string, unknown>;

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSneakpackError, type SneakpackError } from '../../src/errors.js';
-import { compileVenv, createVenv, type VenvInfo } from '../../src/install/venv.js';
+import { compileVenv, createVenv, describeVenv, type VenvInfo } from '../../src/install/venv.js';
 import { installWheel } from '../../src/install/wheel-install.js';
 import { PY311, rawWheel } from './fixtures.js';
 
@@ -84,5 +84,44 @@ describe('createVenv failures', () => {
     expect(e.code).toBe('VENV_FAILED');
     expect(e.message).toContain(fake);
     expect(e.message).toContain('ensurepip is not available');
+  });
+});
+
+/**
+ * createVenv creates the venv and works out its scheme in one interpreter start; the scheme must
+ * be what the venv's own interpreter reports (describeVenv, the way pip finds it), and the venv
+ * the same files `python -m venv --without-pip` makes, on every CPython here.
+ */
+const PYENV = join(process.env.PYENV_ROOT ?? join(process.env.HOME ?? '/root', '.pyenv'), 'versions');
+const PYTHONS = existsSync(PYENV)
+  ? readdirSync(PYENV)
+      .filter((v) => /^3\.\d+\.\d+$/.test(v) && Number(v.split('.')[1]) >= 7)
+      .map((v) => join(PYENV, v, 'bin', `python${v.split('.').slice(0, 2).join('.')}`))
+      .filter((p) => existsSync(p))
+  : [];
+
+describe.skipIf(PYTHONS.length === 0)('createVenv in one start agrees with the venv itself', () => {
+  it.each(PYTHONS)('%s', async (python) => {
+    const dir = join(root, `one-${PYTHONS.indexOf(python)}`);
+    const made = await createVenv(python, dir);
+    const asked = await describeVenv(dir);
+    expect(made).toEqual(asked);
+    // The same tree as the command line makes (pyvenv.cfg's `command` line names the folder).
+    const cli = join(root, `cli-${PYTHONS.indexOf(python)}`);
+    execFileSync(python, ['-I', '-m', 'venv', '--without-pip', cli]);
+    const listing = (d: string): string[] => {
+      const out: string[] = [];
+      const walk = (rel: string): void => {
+        for (const n of readdirSync(join(d, rel)).sort()) {
+          const r = rel ? `${rel}/${n}` : n;
+          out.push(r);
+          if (!lstatSync(join(d, r)).isSymbolicLink() && lstatSync(join(d, r)).isDirectory()) walk(r);
+        }
+      };
+      walk('');
+      return out;
+    };
+    expect(listing(dir)).toEqual(listing(cli));
+    expect(readFileSync(join(dir, 'pyvenv.cfg'), 'utf8').split(dir).join('DIR')).toBe(readFileSync(join(cli, 'pyvenv.cfg'), 'utf8').split(cli).join('DIR'));
   });
 });
