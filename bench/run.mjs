@@ -507,10 +507,12 @@ const missed = [];
 function save() {
   const workloads = { ...previous.workloads };
   for (const name of ['a', 'b', 'b2', 'c', 'resolve']) {
-    const f = join(CACHE, `${name}-v${GEN_VERSION}`, 'done.json');
+    const dir = join(CACHE, `${name}-v${GEN_VERSION}`);
+    const f = join(dir, 'done.json');
     if (!existsSync(f)) continue;
     const info = JSON.parse(readFileSync(f, 'utf8'));
-    const bdir = join(info.dir, 'bundle');
+    // Not info.dir: done.json keeps the absolute paths of the cache it was generated in, and this may be a copy.
+    const bdir = join(dir, 'bundle');
     const tar = existsSync(bdir) ? readdirSync(bdir).find((x) => x.endsWith('.tar')) : undefined;
     workloads[name] = { wheels: info.wheels, bytes: info.bytes, files: info.files ?? null, bundle_bytes: tar ? statSync(join(bdir, tar)).size : workloads[name]?.bundle_bytes ?? null };
   }

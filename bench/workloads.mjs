@@ -40,6 +40,8 @@ export const DEFAULT_CACHE = join(tmpdir(), 'sneakpack-bench');
 export function cleanEnv(home, extra = {}) {
   const env = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PIP_') && !k.startsWith('PYTHON')) env[k] = v;
+  // A box has no extra CA bundle; node would parse this sandbox's (~220 KB, ~40 ms) at every start.
+  delete env.NODE_EXTRA_CA_CERTS;
   return { ...env, HOME: home, LANG: 'C.UTF-8', PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', PIP_NO_CACHE_DIR: '1', ...extra };
 }
 

@@ -114,23 +114,55 @@ export interface BundleManifest {
 // ---------------------------------------------------------------------------------------------
 // Canonical JSON
 
+/**
+ * UTF-8 byte order (the order of `Buffer.compare` on the encodings), without encoding: UTF-16
+ * code-unit order is the same as long as the first difference is between two units below the
+ * surrogates (U+D800). Anything else — a surrogate or a unit from U+E000 up there, or a prefix
+ * ending in a high surrogate, whose encoding depends on what follows — is compared encoded.
+ */
 function compareCodePoints(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i < n) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x < 0xd800 && y < 0xd800) return x < y ? -1 : 1;
+  } else {
+    const last = n === 0 ? 0 : a.charCodeAt(n - 1);
+    if (last < 0xd800 || last > 0xdbff) return a.length === b.length ? 0 : a.length < b.length ? -1 : 1;
+  }
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-function checkJson(value: unknown, where: string): void {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return;
+/** Is `s` free of lone surrogates (well-formed Unicode)? */
+function wellFormed(s: string): boolean {
+  return !/[\ud800-\udfff]/.test(s) || !/[\ud800-\udfff]/.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''));
+}
+
+/**
+ * Throws for what canonical JSON cannot hold: a number that is not a safe integer or a value
+ * JSON has no form for, at once; else returns the first string (keys before their values, in
+ * enumeration order) with a lone surrogate, or undefined, so that a bad number found later wins
+ * over it, as in a number pass followed by a string pass.
+ */
+function checkJson(value: unknown, where: string, found: string | undefined): string | undefined {
+  if (value === null || typeof value === 'boolean') return found;
+  if (typeof value === 'string') return found === undefined && !wellFormed(value) ? value : found;
   if (typeof value === 'number') {
     if (!Number.isSafeInteger(value)) throw new RangeError(`${where}: canonical JSON holds only safe integers, got ${value}`);
-    return;
+    return found;
   }
   if (Array.isArray(value)) {
-    value.forEach((v, i) => checkJson(v, `${where}[${i}]`));
-    return;
+    for (let i = 0; i < value.length; i++) found = checkJson(value[i], `${where}[${i}]`, found);
+    return found;
   }
   if (typeof value === 'object') {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) checkJson(v, `${where}.${k}`);
-    return;
+    for (const k of Object.keys(value)) {
+      if (found === undefined && !wellFormed(k)) found = k;
+      found = checkJson((value as Record<string, unknown>)[k], `${where}.${k}`, found);
+    }
+    return found;
   }
   throw new RangeError(`${where}: ${typeof value} is not JSON`);
 }
@@ -161,24 +193,9 @@ function write(value: unknown, indent: string): string {
  * @throws RangeError for a non-integer number or a value JSON cannot hold.
  */
 export function canonicalJson(value: JsonValue | BundleManifest): string {
-  checkJson(value, '$');
-  for (const s of strings(value)) {
-    if (/[\ud800-\udfff]/.test(s.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ''))) {
-      throw new RangeError(`canonical JSON holds only well-formed Unicode; ${JSON.stringify(s)} has a lone surrogate`);
-    }
-  }
+  const s = checkJson(value, '$', undefined);
+  if (s !== undefined) throw new RangeError(`canonical JSON holds only well-formed Unicode; ${JSON.stringify(s)} has a lone surrogate`);
   return write(value, '') + '\n';
-}
-
-function* strings(value: unknown): Generator<string> {
-  if (typeof value === 'string') yield value;
-  else if (Array.isArray(value)) for (const v of value) yield* strings(v);
-  else if (value !== null && typeof value === 'object') {
-    for (const [k, v] of Object.entries(value)) {
-      yield k;
-      yield* strings(v);
-    }
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

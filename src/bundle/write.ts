@@ -475,53 +475,73 @@ export async function writeBundle(input: BundleInput, options: WriteBundleOption
       yield* put(data);
       yield* zeros(blockPadding(data.length));
     }
-    yield* small(SIG_NAME, sig, MODES.file);
-    yield* small(MANIFEST_NAME, manifestBytes, MODES.file);
-    for (const f of files) {
-      if (f.data !== null) {
-        yield* small(f.rel, f.data, f.mode);
-        written += f.size;
-        progress?.({ phase: 'write', bytesDone: written, bytesTotal: writeTotal, path: f.rel });
-        continue;
-      }
-      yield* put(encodeEntryHeaders(`${stem}/${f.rel}`, f.size, f.mode, epoch));
-      let handle: FileHandle;
-      try {
-        handle = await open(f.absPath!, 'r');
-      } catch (err) {
-        throw ioError(err, f.absPath!, `read ${f.rel}`);
-      }
-      const hash = createHash('sha256');
-      let size = 0;
-      try {
-        for (;;) {
-          if (fill === CHUNK) yield flush();
-          // Never past the size pass 1 saw (one byte more is enough to notice a file that grew).
-          const want = Math.min(CHUNK - fill, f.size - size + 1);
-          let bytesRead: number;
-          try {
-            ({ bytesRead } = await handle.read(batch, fill, want, null));
-          } catch (err) {
-            throw ioError(err, f.absPath!, `read ${f.rel}`);
-          }
-          if (bytesRead === 0) break;
-          size += bytesRead;
-          if (size > f.size) throw changedError(f);
-          hash.update(batch.subarray(fill, fill + bytesRead));
-          fill += bytesRead;
-          pos += bytesRead;
-          written += bytesRead;
+    /** Opens input `i`, settling to the handle or the error; started one file ahead. */
+    const opening = (i: number): Promise<FileHandle | { err: unknown }> => open(files[i]!.absPath!, 'r').catch((err: unknown) => ({ err }));
+    const nextOnDisk = (after: number): number => {
+      let j = after + 1;
+      while (j < files.length && files[j]!.data !== null) j++;
+      return j;
+    };
+    // The next input is opened while this one is copied: a bundle of many small wheels would
+    // otherwise wait for an open per file.
+    let ahead: { index: number; handle: Promise<FileHandle | { err: unknown }> } | null = null;
+    const first = nextOnDisk(-1);
+    if (first < files.length) ahead = { index: first, handle: opening(first) };
+    try {
+      yield* small(SIG_NAME, sig, MODES.file);
+      yield* small(MANIFEST_NAME, manifestBytes, MODES.file);
+      for (let i = 0; i < files.length; i++) {
+        const f = files[i]!;
+        if (f.data !== null) {
+          yield* small(f.rel, f.data, f.mode);
+          written += f.size;
           progress?.({ phase: 'write', bytesDone: written, bytesTotal: writeTotal, path: f.rel });
+          continue;
         }
-      } finally {
-        await handle.close();
+        yield* put(encodeEntryHeaders(`${stem}/${f.rel}`, f.size, f.mode, epoch));
+        const opened = await ahead!.handle;
+        const next = nextOnDisk(i);
+        ahead = next < files.length ? { index: next, handle: opening(next) } : null;
+        if ('err' in opened) throw ioError(opened.err, f.absPath!, `read ${f.rel}`);
+        const handle = opened;
+        const hash = createHash('sha256');
+        let size = 0;
+        try {
+          for (;;) {
+            if (fill === CHUNK) yield flush();
+            // Never past the size pass 1 saw (one byte more is enough to notice a file that grew).
+            const want = Math.min(CHUNK - fill, f.size - size + 1);
+            let bytesRead: number;
+            try {
+              ({ bytesRead } = await handle.read(batch, fill, want, null));
+            } catch (err) {
+              throw ioError(err, f.absPath!, `read ${f.rel}`);
+            }
+            if (bytesRead === 0) break;
+            size += bytesRead;
+            if (size > f.size) throw changedError(f);
+            hash.update(batch.subarray(fill, fill + bytesRead));
+            fill += bytesRead;
+            pos += bytesRead;
+            written += bytesRead;
+            progress?.({ phase: 'write', bytesDone: written, bytesTotal: writeTotal, path: f.rel });
+            // A short read of a regular file is its end: no second read to see the 0.
+            if (bytesRead < want && size === f.size) break;
+          }
+        } finally {
+          // Nothing to flush on a read-only file: its close need not hold up the copy.
+          handle.close().catch(() => undefined);
+        }
+        if (size !== f.size || hash.digest('hex') !== f.sha256) throw changedError(f);
+        yield* zeros(blockPadding(f.size));
       }
-      if (size !== f.size || hash.digest('hex') !== f.sha256) throw changedError(f);
-      yield* zeros(blockPadding(f.size));
+      yield* zeros(2 * BLOCK_SIZE);
+      yield* zeros((RECORD_SIZE - (pos % RECORD_SIZE)) % RECORD_SIZE);
+      if (fill > 0) yield flush();
+    } finally {
+      // Stopped early (an error): close the file opened ahead.
+      if (ahead !== null) void ahead.handle.then((h) => ('err' in h ? undefined : h.close().catch(() => undefined)));
     }
-    yield* zeros(2 * BLOCK_SIZE);
-    yield* zeros((RECORD_SIZE - (pos % RECORD_SIZE)) % RECORD_SIZE);
-    if (fill > 0) yield flush();
   }
 
   const outDir = resolve(options.outDir);

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { SneakpackError, isSneakpackError } from '../errors.js';
 import { parseSpecifierSet } from '../pep440/index.js';
-import { parseMarker, type Marker } from '../pep508/index.js';
+import { Marker, type MarkerComparison, parseMarker } from '../pep508/index.js';
 import { TagSet, type Tag } from '../tags/index.js';
 import type { ResolvedTarget } from '../target/index.js';
 import { parseWheelFilename } from '../wheel/index.js';
@@ -36,17 +36,27 @@ export const ENVIRONMENT_MARKER_VARIABLES = Object.freeze([
 export function targetEnvironmentMarker(target: ResolvedTarget): Marker {
   const env = target.markerEnvironment;
   const parts: string[] = [];
+  const tree: (MarkerComparison | 'and')[] = [];
+  let plain = true;
   for (const v of ENVIRONMENT_MARKER_VARIABLES) {
     const value = env[v];
     if (value === undefined) continue;
     const quote = value.includes('"') ? "'" : '"';
     parts.push(`${v} == ${quote}${value}${quote}`);
+    plain &&= PLAIN_VALUE.test(value);
+    if (tree.length > 0) tree.push('and');
+    tree.push({ kind: 'comparison', lhs: { kind: 'variable', name: v }, op: '==', rhs: { kind: 'value', value } });
   }
   if (parts.length === 0) {
     throw new SneakpackError('INVALID_TARGET', `target ${target.name}: its marker environment determines none of ${ENVIRONMENT_MARKER_VARIABLES.join(', ')}`);
   }
-  return parseMarker(parts.join(' and '));
+  // The tree parseMarker builds from that text, when no value needs decoding as a Python string:
+  // the marker tokenizer's Unicode word-boundary rules cost ~10 ms to compile on first use.
+  return plain ? new Marker(tree) : parseMarker(parts.join(' and '));
 }
+
+/** A marker value that is the same as a Python string literal's text and as its value. */
+const PLAIN_VALUE = /^[A-Za-z0-9_.+-]*$/;
 
 /** `==X.Y.*` for the target's Python. */
 export function targetRequiresPython(target: ResolvedTarget): string {
@@ -56,9 +66,10 @@ export function targetRequiresPython(target: ResolvedTarget): string {
 
 /** sha256 (hex) of the tags, best first, each as `interpreter-abi-platform` followed by `\n`. */
 export function targetTagsDigest(tags: readonly Tag[]): string {
-  const h = createHash('sha256');
-  for (const t of tags) h.update(`${t.toString()}\n`);
-  return h.digest('hex');
+  let text = '';
+  for (const t of tags) text += `${t.toString()}\n`;
+  // One update: a call per tag costs more than the hashing for a profile's ~1000 tags.
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** The `[tool.sneakpack.target]` record of `target`. */

@@ -35,6 +35,15 @@ export interface TargetProfile {
   readonly tags?: readonly string[];
 }
 
+/**
+ * A tag already in the form `parseTag(t)[0].toString()` gives back: one lower-case component per
+ * part. Real profiles hold nearly a thousand of these, so they skip the full parse.
+ */
+const CANONICAL_TAG = /^[a-z0-9_]+-[a-z0-9_]+-[a-z0-9_]+$/;
+
+/** Profiles {@link validateProfile} returned: validating one again gives the same profile. */
+const validated = new WeakSet<object>();
+
 function fail(source: string, field: string, what: string, got: unknown): SneakpackError {
   const shown = got === undefined ? 'nothing' : JSON.stringify(got);
   return new SneakpackError('INVALID_TARGET', `${source}: field "${field}": ${what}, got ${shown}`, {
@@ -59,6 +68,7 @@ function str(obj: Record<string, unknown>, key: string, field: string, source: s
  * @throws SneakpackError `INVALID_TARGET` naming the source and the field.
  */
 export function validateProfile(value: unknown, source = 'profile'): TargetProfile {
+  if (typeof value === 'object' && value !== null && validated.has(value)) return value as TargetProfile;
   if (!isRecord(value)) throw fail(source, '(top level)', 'expected a JSON object', value);
   const python = value.python;
   if (!isRecord(python)) throw fail(source, 'python', 'expected an object', python);
@@ -100,6 +110,7 @@ export function validateProfile(value: unknown, source = 'profile'): TargetProfi
     tags = Object.freeze(
       value.tags.map((t: unknown, i: number) => {
         if (typeof t !== 'string') throw fail(source, `tags[${i}]`, 'expected a tag string like "py3-none-any"', t);
+        if (CANONICAL_TAG.test(t)) return t;
         let parsed;
         try {
           parsed = parseTag(t);
@@ -119,7 +130,9 @@ export function validateProfile(value: unknown, source = 'profile'): TargetProfi
     ...(markerEnvironment === undefined ? {} : { marker_environment: markerEnvironment }),
     ...(tags === undefined ? {} : { tags }),
   };
-  return Object.freeze(profile);
+  Object.freeze(profile);
+  validated.add(profile);
+  return profile;
 }
 
 /**

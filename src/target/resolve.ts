@@ -4,7 +4,7 @@
  * environment.
  */
 import { SneakpackError } from '../errors.js';
-import { Tag, parseTag } from '../tags/tag.js';
+import { Tag } from '../tags/tag.js';
 import { findPreset, PRESETS } from './presets.js';
 import { type TargetProfile, profileTarget, validateProfile } from './profile.js';
 import {
@@ -38,6 +38,11 @@ export interface ResolvedTarget {
   readonly tags: readonly Tag[];
   /** PEP 508 marker environment; missing keys are unset (see {@link MarkerEnvironment}). */
   readonly markerEnvironment: MarkerEnvironment;
+}
+
+function tagOf(text: string): Tag {
+  const [interpreter, abi, platform] = text.split('-') as [string, string, string];
+  return new Tag(interpreter, abi, platform);
 }
 
 function isTarget(spec: TargetProfile | Target): spec is Target {
@@ -108,7 +113,8 @@ export function resolveTarget(spec: TargetSpec, options: { name?: string } = {})
   } catch (e) {
     if (needsTarget) throw e;
   }
-  const tags = profile.tags !== undefined ? profile.tags.map((t) => parseTag(t)[0]!) : generateTargetTags(target!);
+  // A validated profile's tags are canonical single tags (interpreter-abi-platform, lower case).
+  const tags = profile.tags !== undefined ? profile.tags.map(tagOf) : generateTargetTags(target!);
   const env = profile.marker_environment ?? compactMarkerEnvironment(target!);
   const machine = `${profile.python.implementation} ${profile.python.version}, ${
     profile.python.libc === null ? 'no libc recorded' : profile.python.libc.join(' ')
