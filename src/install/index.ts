@@ -53,5 +53,5 @@ export {
   releaseName,
   resolvePrefix,
 } from './prefix.js';
-export { type CompileResult, type CreateVenvOptions, type VenvInfo, compileVenv, createVenv, describeVenv } from './venv.js';
+export { type CompileResult, type CreateVenvOptions, type VenvInfo, compileVenv, createVenv, describeVenv, relocateVenv } from './venv.js';
 export { type InstallLimits, type InstallWheelOptions, type InstalledWheel, DEFAULT_INSTALL_LIMITS, installWheel } from './wheel-install.js';

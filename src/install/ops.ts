@@ -13,7 +13,7 @@ import type { VenvInfo } from './venv.js';
 import { probeInterpreter } from '../target/probe.js';
 import { extractBundle, type BundleManifest as FullManifest, type ManifestWheel } from '../bundle/index.js';
 import { buildShebang } from './scripts.js';
-import { compileVenv, createVenv } from './venv.js';
+import { compileVenv, createVenv, relocateVenv } from './venv.js';
 import { installWheel } from './wheel-install.js';
 import { installWheels } from './wheel-pool.js';
 
@@ -73,6 +73,8 @@ export interface InstallOps {
   /** Describe the box's interpreter. */
   probe(python: string): Promise<BoxProbe>;
   createVenv(python: string, dir: string): Promise<VenvInfo>;
+  /** Move a venv `createVenv` made to `dir`, fixing what names its path (or make it afresh with `python`). */
+  relocateVenv(venv: VenvInfo, dir: string, python: string): Promise<VenvInfo>;
   /** Install one wheel; `reuse` names the previous release's venv holding the same wheel file. */
   installWheel(wheelPath: string, venv: VenvInfo, options: { expected: BundleWheel; reuse?: { venvDir: string } }): Promise<unknown>;
   /**
@@ -157,6 +159,7 @@ export const defaultOps: InstallOps = {
   extract: (file, destDir, options) => extractBundle(file, destDir, options),
   probe: (python) => probeInterpreter(python),
   createVenv: (python, dir) => createVenv(python, dir),
+  relocateVenv: (venv, dir, python) => relocateVenv(venv, dir, python),
   installWheel: (wheelPath, venv, options) => installWheel(wheelPath, venv, { expected: options.expected, ...(options.reuse ? { reuse: options.reuse } : {}) }),
   // Replaced by a loop over `installWheel` when a caller replaces only that (installBundle).
   installWheels: (wheels, venv, onInstalled, jobs) =>

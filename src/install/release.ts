@@ -17,7 +17,8 @@
  *    no-op (`status: "unchanged"`); the same version from another bundle is a new release.
  * 4. Build the release in place, `PREFIX/APP/releases/<VERSION>-<sha12>/` — in place because a
  *    venv's scripts carry its absolute path in their shebangs, so it cannot be moved after it is
- *    built. Until its marker file is written the folder is invisible to `current` and a later run
+ *    built. (The empty venv itself is made in staging while the bundle is verified, and moved in
+ *    by `relocateVenv`, which rewrites the two files that spell its path.) Until its marker file is written the folder is invisible to `current` and a later run
  *    deletes it. Into it: a fresh venv, every wheel (a wheel file the current release also has,
  *    installed by the same interpreter, is shared with it by hard links instead of written again:
  *    {@link sharableWheels}), the app's source in `app/` (moved, not
@@ -197,6 +198,10 @@ export async function installBundle(bundleFile: string, options: InstallOptions)
 
   await cleanStaleStaging(prefix);
   const staging = await makeStaging(prefix);
+  // The venv needs nothing from the bundle either: make it in staging while the bundle is
+  // verified, and move it into the release once there is one (relocateVenv).
+  const stagedVenv = ops.createVenv(python, path.join(staging.dir, 'venv'));
+  stagedVenv.catch(() => undefined);
   try {
     reportProgress(options, { stage: 'verify', detail: bundleFile });
     const extractDir = path.join(staging.dir, 'bundle');
@@ -225,7 +230,7 @@ export async function installBundle(bundleFile: string, options: InstallOptions)
     }
     let succeeded = false;
     try {
-      const result = await installLocked({ options, ops, paths, manifest, version, name, top, python, box, bundleSha256, signer: verified.keynum });
+      const result = await installLocked({ options, ops, paths, manifest, version, name, top, python, box, bundleSha256, signer: verified.keynum, stagedVenv });
       succeeded = true;
       return result;
     } finally {
@@ -236,6 +241,8 @@ export async function installBundle(bundleFile: string, options: InstallOptions)
       }
     }
   } finally {
+    // Not while the interpreter may still be writing the staged venv.
+    await stagedVenv.catch(() => undefined);
     await dropStaging(staging.dir, staging.createdPrefix);
   }
 }
@@ -252,6 +259,8 @@ interface LockedInstall {
   box: BoxProbe;
   bundleSha256: string;
   signer: string;
+  /** The venv being made in staging since the install began. */
+  stagedVenv: Promise<VenvInfo>;
 }
 
 async function installLocked(job: LockedInstall): Promise<InstallResult> {
@@ -363,7 +372,7 @@ async function buildRelease(
 ): Promise<{ venv: VenvInfo; scripts: string[]; sharedFiles: number }> {
   const { options, ops, paths, manifest, top, python } = job;
   reportProgress(options, { stage: 'venv', detail: python });
-  const venv = await ops.createVenv(python, path.join(releaseDir, 'venv'));
+  const venv = await ops.relocateVenv(await job.stagedVenv, path.join(releaseDir, 'venv'), python);
 
   const wheels = manifest.wheels;
   const sharable = await sharableWheels(previous, python, venv);

@@ -232,3 +232,61 @@ export async function compileVenv(venv: VenvInfo, options: CreateVenvOptions = {
   const warnings = r.code === 0 ? [] : r.stdout.split('\n').filter((l) => l.trim() !== '');
   return Object.freeze({ warnings: Object.freeze(warnings) });
 }
+
+/** Paths `relocateVenv` rewrites by plain substitution: no character a shell or venv would quote. */
+const PLAIN_PATH = /^[A-Za-z0-9_./+@%,:=-]+$/;
+
+/**
+ * Move a venv made by {@link createVenv} to `dest` (which must not exist) and make it what
+ * `createVenv(python, dest)` would have made: the interpreter finds its prefix from where it is
+ * (PEP 405: `pyvenv.cfg` next to `bin/`), so only the files that spell the old path out change —
+ * the `activate` scripts in `bin/` and `pyvenv.cfg`'s `command` line — by replacing the old path
+ * with the new one. This lets the installer create a release's venv in staging while the bundle is
+ * still being verified. Where that substitution might not be exact (a path with characters a shell
+ * would quote, or `dest` on another file system) the venv is created afresh at `dest` instead.
+ *
+ * @throws SneakpackError `VENV_FAILED` (as createVenv), `FILE_EXISTS` when `dest` exists.
+ */
+export async function relocateVenv(venv: VenvInfo, dest: string, python: string, options: CreateVenvOptions = {}): Promise<VenvInfo> {
+  const from = venv.dir;
+  const to = path.resolve(dest);
+  const afresh = async (): Promise<VenvInfo> => {
+    await fs.rm(from, { recursive: true, force: true });
+    return createVenv(python, to, options);
+  };
+  if (!PLAIN_PATH.test(from) || !PLAIN_PATH.test(to) || path.basename(from) !== path.basename(to)) return afresh();
+  try {
+    await fs.rename(from, to);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EXDEV') return afresh();
+    if (code === 'EEXIST' || code === 'ENOTEMPTY') {
+      throw new SneakpackError('FILE_EXISTS', `cannot create a venv in ${to}: it exists`, { details: { path: to } });
+    }
+    throw new SneakpackError('VENV_FAILED', `cannot move the venv ${from} to ${to}: ${(e as Error).message}`, { cause: e, details: { from, to } });
+  }
+  const rewrite = async (file: string): Promise<void> => {
+    const st = await fs.lstat(file).catch(() => null);
+    if (st === null || !st.isFile()) return;
+    const text = await fs.readFile(file, 'latin1');
+    if (!text.includes(from)) return;
+    await fs.writeFile(file, text.split(from).join(to), 'latin1');
+    await fs.chmod(file, st.mode & 0o7777);
+  };
+  const bin = path.join(to, 'bin');
+  for (const name of await fs.readdir(bin).catch(() => [] as string[])) await rewrite(path.join(bin, name));
+  await rewrite(path.join(to, 'pyvenv.cfg'));
+  const rebase = (p: string): string => (p === from ? to : p.startsWith(`${from}/`) ? to + p.slice(from.length) : p);
+  return Object.freeze({
+    dir: to,
+    python: rebase(venv.python),
+    pythonVersion: venv.pythonVersion,
+    scheme: Object.freeze({
+      purelib: rebase(venv.scheme.purelib),
+      platlib: rebase(venv.scheme.platlib),
+      headers: rebase(venv.scheme.headers),
+      scripts: rebase(venv.scheme.scripts),
+      data: rebase(venv.scheme.data),
+    }),
+  });
+}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isSneakpackError, type SneakpackError } from '../../src/errors.js';
-import { compileVenv, createVenv, describeVenv, type VenvInfo } from '../../src/install/venv.js';
+import { compileVenv, createVenv, describeVenv, relocateVenv, type VenvInfo } from '../../src/install/venv.js';
 import { installWheel } from '../../src/install/wheel-install.js';
 import { PY311, rawWheel } from './fixtures.js';
 
@@ -123,5 +123,54 @@ describe.skipIf(PYTHONS.length === 0)('createVenv in one start agrees with the v
     };
     expect(listing(dir)).toEqual(listing(cli));
     expect(readFileSync(join(dir, 'pyvenv.cfg'), 'utf8').split(dir).join('DIR')).toBe(readFileSync(join(cli, 'pyvenv.cfg'), 'utf8').split(cli).join('DIR'));
+  });
+});
+
+/**
+ * relocateVenv: a venv made in staging and moved must be byte-for-byte what createVenv makes at
+ * the destination (with the destination's path), and its interpreter must know where it is.
+ */
+describe.skipIf(PYTHONS.length === 0)('relocateVenv gives what creating it in place gives', () => {
+  /** Every path with its kind and, for files, its text with `dir` written as DIR. */
+  const snapshot = (dir: string): Record<string, string> => {
+    const out: Record<string, string> = {};
+    const walk = (rel: string): void => {
+      for (const n of readdirSync(join(dir, rel)).sort()) {
+        const r = rel ? `${rel}/${n}` : n;
+        const st = lstatSync(join(dir, r));
+        if (st.isSymbolicLink()) out[r] = `link`;
+        else if (st.isDirectory()) {
+          out[r] = `dir ${(st.mode & 0o777).toString(8)}`;
+          walk(r);
+        } else out[r] = `file ${(st.mode & 0o777).toString(8)} ${readFileSync(join(dir, r), 'latin1').split(dir).join('DIR')}`;
+      }
+    };
+    walk('');
+    return out;
+  };
+
+  it.each(PYTHONS)('%s', async (python) => {
+    const k = PYTHONS.indexOf(python);
+    const staged = await createVenv(python, join(root, `staging-${k}`, 'venv'));
+    const dest = join(root, `release-${k}`, 'venv');
+    mkdirSync(join(root, `release-${k}`));
+    const moved = await relocateVenv(staged, dest, python);
+    const direct = await createVenv(python, join(root, `direct-${k}`, 'venv'));
+    expect(existsSync(staged.dir)).toBe(false);
+    expect(moved).toEqual(await describeVenv(dest));
+    expect(snapshot(dest)).toEqual(snapshot(direct.dir));
+    expect(execFileSync(moved.python, ['-I', '-c', 'import sys; print(sys.prefix)'], { encoding: 'utf8' }).trim()).toBe(dest);
+  });
+
+  it('creates the venv afresh where plain substitution might not be exact, and refuses an existing destination', async () => {
+    const python = PYTHONS[PYTHONS.length - 1]!;
+    const staged = await createVenv(python, join(root, 'staging-q', 'venv'));
+    const dest = join(root, 'release q (2)', 'venv');
+    mkdirSync(join(root, 'release q (2)'));
+    const made = await relocateVenv(staged, dest, python);
+    expect(existsSync(staged.dir)).toBe(false);
+    expect(made).toEqual(await describeVenv(dest));
+    const again = await createVenv(python, join(root, 'staging-r', 'venv'));
+    expect((await failure(relocateVenv(again, dest, python))).code).toBe('FILE_EXISTS');
   });
 });
