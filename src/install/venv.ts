@@ -27,9 +27,27 @@ export interface CreateVenvOptions {
 }
 
 /**
+ * The answer both scripts below print: the scheme `name`'s `paths` for the venv at `prefix`, and
+ * pip's special header path for venvs, `{sys.prefix}/include/site/pythonX.Y`.
+ */
+const DESCRIBE = `
+xy = "%d.%d" % sys.version_info[:2]
+json.dump({
+    "scheme": name,
+    "purelib": paths["purelib"],
+    "platlib": paths["platlib"],
+    "scripts": paths["scripts"],
+    "data": paths["data"],
+    "headers": os.path.join(prefix, "include", "site", "python" + xy),
+    "version": xy,
+    "prefix": prefix,
+    "base_prefix": sys.base_prefix,
+}, sys.stdout)
+`;
+
+/**
  * Asks the venv's interpreter for the scheme pip would install into: `sysconfig`'s preferred
- * "prefix" scheme (pip's `_infer_prefix`: `venv` on 3.11+, `posix_prefix` before), and pip's
- * special header path for venvs, `{sys.prefix}/include/site/pythonX.Y`.
+ * "prefix" scheme (pip's `_infer_prefix`: `venv` on 3.11+, `posix_prefix` before).
  */
 const SCHEME_SCRIPT = `
 import json, os, sys, sysconfig
@@ -38,19 +56,8 @@ try:
 except AttributeError:
     name = "posix_prefix" if os.name == "posix" else "nt"
 paths = sysconfig.get_paths(scheme=name)
-xy = "%d.%d" % sys.version_info[:2]
-json.dump({
-    "scheme": name,
-    "purelib": paths["purelib"],
-    "platlib": paths["platlib"],
-    "scripts": paths["scripts"],
-    "data": paths["data"],
-    "headers": os.path.join(sys.prefix, "include", "site", "python" + xy),
-    "version": xy,
-    "prefix": sys.prefix,
-    "base_prefix": sys.base_prefix,
-}, sys.stdout)
-`;
+prefix = sys.prefix
+${DESCRIBE}`;
 
 /**
  * Creates the venv and describes it in one interpreter start: `python -m venv --without-pip DIR`
@@ -62,24 +69,12 @@ json.dump({
  */
 const CREATE_SCRIPT = `
 import json, os, sys, sysconfig, venv
-d = sys.argv[1]
-venv.main(["--without-pip", d])
-v = {"base": d, "platbase": d, "installed_base": d, "installed_platbase": d}
+prefix = sys.argv[1]
+venv.main(["--without-pip", prefix])
+v = {"base": prefix, "platbase": prefix, "installed_base": prefix, "installed_platbase": prefix}
 name = "venv" if "venv" in sysconfig.get_scheme_names() else ("posix_prefix" if os.name == "posix" else "nt")
 paths = sysconfig.get_paths(scheme=name, vars=v)
-xy = "%d.%d" % sys.version_info[:2]
-json.dump({
-    "scheme": name,
-    "purelib": paths["purelib"],
-    "platlib": paths["platlib"],
-    "scripts": paths["scripts"],
-    "data": paths["data"],
-    "headers": os.path.join(d, "include", "site", "python" + xy),
-    "version": xy,
-    "prefix": d,
-    "base_prefix": sys.base_prefix,
-}, sys.stdout)
-`;
+${DESCRIBE}`;
 
 interface RunResult {
   readonly code: number | null;

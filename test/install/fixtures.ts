@@ -15,6 +15,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { type ZipEntry, writeZip } from '../helpers/wheels.js';
 import { type RecordEntry, serializeRecord } from '../../src/wheel/index.js';
+import type { VenvInfo } from '../../src/install/venv.js';
 
 const PYENV = process.env.PYENV_ROOT ?? join(homedir(), '.pyenv');
 
@@ -252,4 +253,20 @@ function fixDirectoryModes(zip: Buffer, entries: readonly ZipEntry[]): Buffer {
     pos += 46 + nameLen + extraLen + commentLen;
   }
   return zip;
+}
+
+/**
+ * A venv-shaped directory at `dir` (no interpreter: `bin/python` is only a name), with the
+ * layout of a CPython 3.11 venv, for tests of the wheel installer's I/O.
+ */
+export function fakeVenv(dir: string): VenvInfo {
+  const site = join(dir, 'lib', 'python3.11', 'site-packages');
+  mkdirSync(site, { recursive: true });
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  return {
+    dir,
+    python: join(dir, 'bin', 'python'),
+    pythonVersion: '3.11',
+    scheme: { purelib: site, platlib: site, headers: join(dir, 'include', 'site', 'python3.11'), scripts: join(dir, 'bin'), data: dir },
+  };
 }

@@ -14,7 +14,7 @@ import { installWheel, type InstallWheelOptions } from '../../src/install/wheel-
 import type { VenvInfo } from '../../src/install/venv.js';
 import { parseRecord, serializeRecord } from '../../src/wheel/index.js';
 import { writeZip } from '../helpers/wheels.js';
-import { type RawWheelSpec, rawWheel } from './fixtures.js';
+import { type RawWheelSpec, fakeVenv as emptyVenv, rawWheel } from './fixtures.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sneakpack-install-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -25,18 +25,11 @@ let wheels: string;
 
 /** A venv-shaped directory with one package already installed. */
 function fakeVenv(): VenvInfo {
-  const dir = join(root, `venv${++n}`);
-  const site = join(dir, 'lib', 'python3.11', 'site-packages');
-  mkdirSync(join(dir, 'bin'), { recursive: true });
-  mkdirSync(join(site, 'existing'), { recursive: true });
-  writeFileSync(join(site, 'existing', '__init__.py'), 'EXISTING = 1\n');
-  writeFileSync(join(dir, 'bin', 'existing-tool'), '#!/bin/sh\n');
-  return {
-    dir,
-    python: join(dir, 'bin', 'python'),
-    pythonVersion: '3.11',
-    scheme: { purelib: site, platlib: site, headers: join(dir, 'include', 'site', 'python3.11'), scripts: join(dir, 'bin'), data: dir },
-  };
+  const venv = emptyVenv(join(root, `venv${++n}`));
+  mkdirSync(join(venv.scheme.purelib, 'existing'));
+  writeFileSync(join(venv.scheme.purelib, 'existing', '__init__.py'), 'EXISTING = 1\n');
+  writeFileSync(join(venv.dir, 'bin', 'existing-tool'), '#!/bin/sh\n');
+  return venv;
 }
 
 /** Every path under `dir` with its kind, mode and sha256. */

@@ -12,7 +12,7 @@ import { isSneakpackError } from '../../src/errors.js';
 import type { VenvInfo } from '../../src/install/venv.js';
 import * as sourcePool from '../../src/install/wheel-pool.js';
 import { ROOT } from '../helpers/cli.js';
-import { type RawWheelSpec, rawWheel } from './fixtures.js';
+import { type RawWheelSpec, fakeVenv as emptyVenv, rawWheel } from './fixtures.js';
 
 type Pool = typeof sourcePool;
 const distPool = (await import(join(ROOT, 'dist', 'install', 'wheel-pool.js'))) as Pool;
@@ -22,16 +22,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 let n = 0;
 
 function fakeVenv(): VenvInfo {
-  const dir = join(root, `venv${++n}`);
-  const site = join(dir, 'lib', 'python3.11', 'site-packages');
-  mkdirSync(site, { recursive: true });
-  mkdirSync(join(dir, 'bin'));
-  return {
-    dir,
-    python: join(dir, 'bin', 'python'),
-    pythonVersion: '3.11',
-    scheme: { purelib: site, platlib: site, headers: join(dir, 'include', 'site', 'python3.11'), scripts: join(dir, 'bin'), data: dir },
-  };
+  return emptyVenv(join(root, `venv${++n}`));
 }
 
 /** Every path under `dir` with kind, mode and content hash; the venv's own path replaced by VENV. */
