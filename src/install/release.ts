@@ -18,11 +18,12 @@
  * 4. Build the release in place, `PREFIX/APP/releases/<VERSION>-<sha12>/` — in place because a
  *    venv's scripts carry its absolute path in their shebangs, so it cannot be moved after it is
  *    built. (The empty venv itself is made in staging while the bundle is verified, and moved in
- *    by `relocateVenv`, which rewrites the two files that spell its path.) Until its marker file is written the folder is invisible to `current` and a later run
- *    deletes it. Into it: a fresh venv, every wheel (a wheel file the current release also has,
- *    installed by the same interpreter, is shared with it by hard links instead of written again:
- *    {@link sharableWheels}), the app's source in `app/` (moved, not
- *    copied, from staging), a `.pth` that puts `app/` on `sys.path`, launchers for the app's
+ *    by `relocateVenv`, which rewrites the files that spell its path: the `activate` scripts and
+ *    `pyvenv.cfg`.) Until its marker file is written the folder is invisible to `current` and a
+ *    later run deletes it. Into it: a fresh venv, every wheel (a wheel file the current release
+ *    also has, installed by the same interpreter, is shared with it by hard links instead of
+ *    written again: {@link sharableWheels}), the app's source in `app/` (moved, not copied, from
+ *    staging), a `.pth` that puts `app/` on `sys.path`, launchers for the app's
  *    `[project.scripts]`, an `env` file, and optionally byte-code.
  * 5. Run the app's post-install commands in the new release (`POST_INSTALL_FAILED`).
  * 6. Flush the release to the disk (`syncfs`, so a power cut cannot leave `current` on empty
