@@ -301,7 +301,8 @@ function parseConfig(v: unknown, file: string): AppConfig {
     if ((typeof k !== 'number' && typeof k !== 'bigint') || (typeof k === 'number' && !Number.isInteger(k))) {
       throw invalid(at('keep-releases'), `expected a whole number, found ${typeName(k)}${typeof k === 'number' ? ` (${k})` : ''}`);
     }
-    if (k < 1 || k > 1000) throw invalid(at('keep-releases'), `must be between 1 and 1000, got ${k}`);
+    // The box always keeps the current release and the one before it (rollback needs it).
+    if (k < 2 || k > 1000) throw invalid(at('keep-releases'), `must be between 2 and 1000 (the current release and the one to roll back to), got ${k}`);
     keepReleases = Number(k);
   }
   return Object.freeze({ exclude: Object.freeze(exclude), postInstall: Object.freeze(postInstall), dataDirEnv, extras: Object.freeze(extras), keepReleases });

@@ -1,34 +1,15 @@
 /**
- * `sneakpack verify BUNDLE (--pubkey FILE… | --keys DIR) [--json]`: check a bundle's signature
+ * `sneakpack verify BUNDLE (--pubkey FILE… and/or --keys DIR) [--json]`: check a bundle's signature
  * and every byte of it in one pass, against the keys the user trusts. Exit 0 with one line
  * ("OK app VERSION for TARGET, signed by key KEYNUM (FILE)"), or 1 naming what failed.
  */
 import type { Command } from 'commander';
 import type { CliIO } from '../cli.js';
-import { SneakpackError } from '../errors.js';
-import type { TrustedKeys } from '../sign/index.js';
 
 interface VerifyFlags {
   pubkey?: string[];
   keys?: string;
   json?: boolean;
-}
-
-/** Turns `--pubkey` / `--keys` into trusted keys; exactly one of the two is required. */
-export async function trustedKeysFromFlags(flags: { pubkey?: string[]; keys?: string }): Promise<TrustedKeys> {
-  const pubkeys = flags.pubkey ?? [];
-  if (pubkeys.length === 0 && flags.keys === undefined) {
-    throw new SneakpackError('USAGE', 'say which keys to trust: --pubkey FILE.pub (repeatable) or --keys DIR (every *.pub in it)');
-  }
-  if (pubkeys.length > 0 && flags.keys !== undefined) {
-    throw new SneakpackError('USAGE', 'pass either --pubkey or --keys, not both');
-  }
-  const { loadTrustedKeys } = await import('../sign/keys.js');
-  const trusted = await loadTrustedKeys(flags.keys !== undefined ? { keysDir: flags.keys } : { pubkeys });
-  if (trusted.size === 0) {
-    throw new SneakpackError('USAGE', `${flags.keys} holds no .pub files; put the publisher's public key there`, { details: { path: flags.keys } });
-  }
-  return trusted;
 }
 
 /** Register `verify`. */
@@ -38,9 +19,10 @@ export function register(program: Command, io: CliIO): void {
     .description("Check a bundle's signature and contents against trusted public keys (one streaming pass).")
     .argument('<bundle>', 'the bundle file (.tar or .tar.gz)')
     .option('--pubkey <file>', 'trust this signify public key (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
-    .option('--keys <dir>', 'trust every *.pub file in this folder (instead of --pubkey)')
+    .option('--keys <dir>', 'trust every *.pub file in this folder (as well as any --pubkey)')
     .option('--json', 'print one JSON object')
     .action(async (bundle: string, flags: VerifyFlags) => {
+      const { trustedKeysFromFlags } = await import('./install.js');
       const trusted = await trustedKeysFromFlags(flags);
       const { verifyBundle } = await import('../bundle/read.js');
       let shown = -1;

@@ -232,6 +232,7 @@ describe('parsePyproject errors name the file and the field', () => {
     ['post-install not an array', P('[tool.sneakpack]\npost-install = "x"'), 'INVALID_PYPROJECT', 'post-install'],
     ['bad data-dir-env', P('[tool.sneakpack]\ndata-dir-env = "MY-DATA"'), 'INVALID_PYPROJECT', 'data-dir-env'],
     ['keep-releases zero', P('[tool.sneakpack]\nkeep-releases = 0'), 'INVALID_PYPROJECT', 'keep-releases'],
+    ['keep-releases one (the box keeps at least two)', P('[tool.sneakpack]\nkeep-releases = 1'), 'INVALID_PYPROJECT', 'keep-releases'],
     ['keep-releases float', P('[tool.sneakpack]\nkeep-releases = 2.5'), 'INVALID_PYPROJECT', 'keep-releases'],
     ['keep-releases string', P('[tool.sneakpack]\nkeep-releases = "3"'), 'INVALID_PYPROJECT', 'keep-releases'],
     ['keep-releases huge', P('[tool.sneakpack]\nkeep-releases = 99999999999999999999'), 'INVALID_PYPROJECT', 'keep-releases'],

@@ -71,13 +71,15 @@ describe('sneakpack verify', () => {
     expect(m.stderr).toContain('[FILE_NOT_FOUND]');
   });
 
-  it('exits 2 without keys, with both kinds of keys, or with an empty key folder', () => {
+  it('exits 2 without keys or with an empty key folder; trusts --pubkey and --keys together, as install does', () => {
     expect(runCli(['verify', bundle.path]).status).toBe(2);
-    expect(runCli(['verify', bundle.path, '--pubkey', alice.pub, '--keys', join(dir, 'keys')]).status).toBe(2);
     mkdirSync(join(dir, 'empty-keys'));
+    const both = runCli(['verify', bundle.path, '--pubkey', alice.pub, '--keys', join(dir, 'empty-keys')]);
+    expect(both.status, both.stderr).toBe(0);
     const e = runCli(['verify', bundle.path, '--keys', join(dir, 'empty-keys')]);
     expect(e.status).toBe(2);
-    expect(e.stderr).toContain('no .pub files');
+    expect(e.stderr).toContain('[USAGE]');
+    expect(e.stderr).toContain(join(dir, 'empty-keys'));
     expect(runCli(['verify']).status).toBe(2);
   });
 });
