@@ -81,6 +81,11 @@ export async function main(argv: string[], io: CliIO = processIO): Promise<numbe
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT.OK;
+      // commander has printed its message on stderr; a --json caller also gets the object it expects.
+      if (argv.includes('--json')) {
+        const message = err.message.replace(/^error: /, '');
+        io.stdout(JSON.stringify({ ok: false, error: { code: 'USAGE', message, commander: err.code } }) + '\n');
+      }
       return EXIT.USAGE;
     }
     return reportError(io, err, argv.includes('--json'));

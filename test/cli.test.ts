@@ -13,6 +13,20 @@ describe('sneakpack CLI', () => {
     expect(r.stdout.trim()).toBe(pkg.version);
   });
 
+  it('answers a usage error with one JSON object under --json, as every other error', () => {
+    const r = runCli(['verify', '--no-such-flag', '--json']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("unknown option '--no-such-flag'");
+    const out = JSON.parse(r.stdout) as { ok: boolean; error: { code: string; message: string } };
+    expect(out.ok).toBe(false);
+    expect(out.error.code).toBe('USAGE');
+    expect(out.error.message).toContain('--no-such-flag');
+    const missing = runCli(['install', '--json']);
+    expect(missing.status).toBe(2);
+    expect((JSON.parse(missing.stdout) as { error: { code: string } }).error.code).toBe('USAGE');
+    expect(runCli(['verify', '--no-such-flag']).stdout).toBe('');
+  });
+
   it('exits 2 with a hint on an unknown command', () => {
     const r = runCli(['no-such-command']);
     expect(r.status).toBe(2);
