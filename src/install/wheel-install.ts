@@ -3,13 +3,17 @@
  * (PEP 427), writing what pip 24.2 writes (`pip/_internal/operations/install/wheel.py`), with
  * pypa/installer's stricter checks:
  *
- * 1. read the zip's central directory (yauzl) and refuse unsafe member names, duplicates,
- *    encryption, and declared sizes above the limits (zip bombs);
+ * 1. read the zip's central directory (yauzl, through a synchronous 1 MiB read window) and refuse
+ *    unsafe member names, duplicates, encryption, and declared sizes above the limits (zip bombs);
  * 2. read `WHEEL`, `METADATA`, `RECORD`, `entry_points.txt`; check `Wheel-Version`, that the
  *    metadata describes the wheel (and what the caller expected), and RECORD against the members;
  * 3. plan every destination ({@link planFiles}) and refuse any existing file;
- * 4. stream each member once into place, hashing it against RECORD as it is written and stopping
- *    at RECORD's size; rewrite `#!python` in `.data/scripts`; write entry-point launchers;
+ * 4. write each member once into place, in archive order: inflated in memory with one bounded
+ *    call (a member above {@link DEFAULT_STREAM_ABOVE} streams), checked against RECORD's size and
+ *    hash before it is written, with synchronous calls (thousands of small files: a thread-pool
+ *    round trip per call cost more than the calls); or, with `reuse`, hard-linked from an
+ *    earlier install of the same wheel file; rewrite `#!python` in `.data/scripts`; write
+ *    entry-point launchers;
  * 5. write `INSTALLER`, optionally `REQUESTED`, and `RECORD` last, from what was written.
  *
  * On any failure every file and directory this call created is removed.
@@ -508,6 +512,12 @@ function ioError(e: unknown, wheel: string, dest?: string): SneakpackError {
  * files, their modes and the RECORD rows are those pip 24.2 writes with `--no-compile`, except
  * that `INSTALLER` names `options.installer`, `.data/scripts` files are always mode 0755, and a
  * path already present is refused rather than overwritten.
+ *
+ * With `options.reuse` (the caller's promise: the same wheel file, installed by sneakpack into a
+ * venv of the same interpreter), each file the wheel installs unchanged is hard-linked from that
+ * venv when its installed RECORD lists it with RECORD's size and the file there is a regular file
+ * of that size and mode; its RECORD row is the earlier one. Scripts, launchers, `INSTALLER`,
+ * `REQUESTED` and `RECORD` are always written, and any file that does not qualify is extracted.
  *
  * @throws SneakpackError
  *   `FILE_NOT_FOUND` (no such wheel); `INVALID_WHEEL_FILENAME`;
