@@ -6,6 +6,7 @@
  */
 import { type Hash, createHash } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
+import { CHUNK_SIZE, fileChunks } from '../chunks.js';
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
@@ -197,34 +198,18 @@ async function* guarded(iterable: AsyncIterable<Buffer>, file: string, onChunk?:
   }
 }
 
-/** Read chunk size: large enough to keep syscalls rare, small enough to bound memory. */
-const CHUNK = 1 << 20;
-
 /**
- * The whole file in CHUNK-sized reads into two reused buffers: the next read runs while the
- * caller hashes the current chunk, and no buffer is allocated per chunk. A chunk is a view that
- * stays valid only until the caller asks for the next one (its buffer is then read into again),
- * which is ByteSource's contract: it copies what it keeps, and `take` views are consumed at once.
+ * The whole file through {@link fileChunks} (two reused buffers, the next read in flight while
+ * the caller hashes the current chunk), each chunk also given to `onChunk`; `onEnd` once the end
+ * was read. Chunks are views valid until the next is asked for, which is ByteSource's contract:
+ * it copies what it keeps, and `take` views are consumed at once.
  */
-async function* fileChunks(handle: FileHandle, onChunk: (chunk: Buffer) => void, onEnd: () => void): AsyncGenerator<Buffer> {
-  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)] as const;
-  let position = 0;
-  const readInto = (buffer: Buffer): Promise<{ bytesRead: number }> => {
-    const p = handle.read(buffer, 0, CHUNK, position);
-    // Awaited below; if the reader stops early, the prefetch must not become an unhandled rejection.
-    p.catch(() => undefined);
-    return p;
-  };
-  let pending = readInto(buffers[0]);
-  for (let i = 0; ; i ^= 1) {
-    const { bytesRead } = await pending;
-    if (bytesRead === 0) return onEnd();
-    position += bytesRead;
-    pending = readInto(buffers[i ^ 1]!);
-    const chunk = buffers[i]!.subarray(0, bytesRead);
+async function* observedChunks(handle: FileHandle, onChunk: (chunk: Buffer) => void, onEnd: () => void): AsyncGenerator<Buffer> {
+  for await (const chunk of fileChunks(handle)) {
     onChunk(chunk);
     yield chunk;
   }
+  onEnd();
 }
 
 /**
@@ -265,7 +250,7 @@ export async function openBundleFile(file: string, limit: number): Promise<Opene
     if (!compressed) {
       let ended = false;
       const chunks = guarded(
-        fileChunks(
+        observedChunks(
           handle,
           (chunk) => fileHash.update(chunk),
           () => (ended = true),
@@ -290,8 +275,8 @@ export async function openBundleFile(file: string, limit: number): Promise<Opene
       );
     }
     const deflateLength = fileSize - GZIP_HEADER.length - GZIP_TRAILER_SIZE;
-    const raw = handle.createReadStream({ start: GZIP_HEADER.length, end: fileSize - GZIP_TRAILER_SIZE - 1, highWaterMark: CHUNK, autoClose: false });
-    const inflate = zlib.createInflateRaw({ chunkSize: CHUNK });
+    const raw = handle.createReadStream({ start: GZIP_HEADER.length, end: fileSize - GZIP_TRAILER_SIZE - 1, highWaterMark: CHUNK_SIZE, autoClose: false });
+    const inflate = zlib.createInflateRaw({ chunkSize: CHUNK_SIZE });
     streams.push(raw, inflate);
     raw.on('error', (err) => inflate.destroy(err));
     raw.pipe(inflate);

@@ -3,7 +3,8 @@
  * else), and checking downloaded bytes against the hashes an index gave.
  */
 import { createHash } from 'node:crypto';
-import { type FileHandle, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { CHUNK_SIZE, fileChunks } from '../chunks.js';
 import { SneakpackError } from '../errors.js';
 import { type Version, tryParseVersion } from '../pep440/index.js';
 import { canonicalizeName } from '../pep508/index.js';
@@ -144,47 +145,30 @@ export class MultiHasher {
   }
 }
 
-/** Read size of {@link hashFile}. */
-const HASH_CHUNK = 1 << 20;
 /**
  * Read buffers of {@link hashFile}, reused: a build hashes every wheel of the closure, and a fresh
  * pair of large buffers per file made the garbage collector a visible part of it.
  */
 const spareBuffers: Buffer[] = [];
-const takeBuffer = (): Buffer => spareBuffers.pop() ?? Buffer.allocUnsafe(HASH_CHUNK);
+const takeBuffer = (): Buffer => spareBuffers.pop() ?? Buffer.allocUnsafe(CHUNK_SIZE);
 const giveBuffer = (b: Buffer): void => {
   if (spareBuffers.length < 4) spareBuffers.push(b);
 };
 
 /**
  * Hash a local file, streaming; returns hex digests (sha256 plus `names`) and the size. Reads
- * large chunks, the next one in flight while the last is hashed.
+ * large chunks, the next one in flight while the last is hashed ({@link fileChunks}).
  */
 export async function hashFile(path: string, names: Iterable<string> = []): Promise<{ digests: Record<string, string>; size: number }> {
   const hasher = new MultiHasher(names);
   const handle = await open(path, 'r');
-  let current = takeBuffer();
-  let next = takeBuffer();
-  let reading: ReturnType<FileHandle['read']> | null = null;
+  const buffers: [Buffer, Buffer] = [takeBuffer(), takeBuffer()];
   try {
-    reading = handle.read(current, 0, HASH_CHUNK, null);
-    for (;;) {
-      const { bytesRead } = await reading;
-      reading = null;
-      if (bytesRead === 0) break;
-      const filled = current;
-      // Sequential reads at the file position: the next one starts only after this one ended.
-      reading = handle.read(next, 0, HASH_CHUNK, null);
-      hasher.update(filled.subarray(0, bytesRead));
-      current = next;
-      next = filled;
-    }
+    for await (const chunk of fileChunks(handle, buffers)) hasher.update(chunk);
   } finally {
-    // A read still in flight (after an error) must end before its buffer is reused or the file closed.
-    if (reading !== null) await reading.catch(() => undefined);
     await handle.close();
-    giveBuffer(current);
-    giveBuffer(next);
+    giveBuffer(buffers[0]);
+    giveBuffer(buffers[1]);
   }
   return { digests: hasher.digest(), size: hasher.size };
 }
