@@ -10,7 +10,6 @@
  * caller throws the half-built release away.
  */
 import { existsSync } from 'node:fs';
-import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { SneakpackError, type ErrorCode } from '../errors.js';
@@ -91,12 +90,6 @@ function rebuildError(p: PostedError): Error {
 export function defaultJobs(): number {
   const asked = Number(process.env.SNEAKPACK_JOBS);
   return Number.isInteger(asked) && asked >= 1 ? Math.min(asked, 16) : 1;
-}
-
-/** The CPU count, at most 4 (a sensible value for `SNEAKPACK_JOBS` on a box with idle cores). */
-export function cpuJobs(): number {
-  const n = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(4, n));
 }
 
 /** The compiled worker script, next to this module; absent when running from TypeScript sources (tests). */

@@ -124,8 +124,6 @@ describe('installWheels', () => {
     const posted = sourcePool.postableError(new (class extends Error {})('plain'));
     expect(posted).toMatchObject({ message: 'plain' });
     expect(posted.code).toBeUndefined();
-    expect(sourcePool.cpuJobs()).toBeGreaterThanOrEqual(1);
-    expect(sourcePool.cpuJobs()).toBeLessThanOrEqual(4);
     const saved = process.env.SNEAKPACK_JOBS;
     try {
       delete process.env.SNEAKPACK_JOBS;
