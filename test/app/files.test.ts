@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExcludeMatcher, compileExcludePattern, listAppFiles } from '../../src/app/index.js';
-import { SneakpackError } from '../../src/errors.js';
+import { failure } from '../helpers/errors.js';
 
 const roots: string[] = [];
 afterAll(() => {
@@ -26,16 +26,6 @@ function tree(files: readonly string[]): string {
     }
   }
   return root;
-}
-
-async function failure(p: Promise<unknown>): Promise<SneakpackError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof SneakpackError) return e;
-    throw e;
-  }
-  throw new Error('expected a SneakpackError');
 }
 
 describe('exclude patterns', () => {

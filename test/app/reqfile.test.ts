@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRequirementsFiles } from '../../src/app/index.js';
-import { SneakpackError, type ErrorCode } from '../../src/errors.js';
+import { type ErrorCode } from '../../src/errors.js';
+import { failure } from '../helpers/errors.js';
 
 const roots: string[] = [];
 afterAll(() => {
@@ -23,16 +24,6 @@ function tree(files: Record<string, string | Buffer>): string {
     writeFileSync(join(root, name), content);
   }
   return root;
-}
-
-async function failure(p: Promise<unknown>): Promise<SneakpackError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof SneakpackError) return e;
-    throw e;
-  }
-  throw new Error('expected a SneakpackError');
 }
 
 const H = 'a'.repeat(64);

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isSneakpackError } from '../../src/errors.js';
 import { syncTree } from '../../src/install/prefix.js';
+import { codeOf } from '../helpers/errors.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sneakpack-sync-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -20,16 +20,6 @@ function tree(): string {
   fs.writeFileSync(path.join(dir, 'marker'), '');
   fs.symlinkSync('/nonexistent/target', path.join(dir, 'venv', 'dangling'));
   return dir;
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (e) {
-    if (isSneakpackError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
 }
 
 describe.each([

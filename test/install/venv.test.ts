@@ -3,23 +3,13 @@ import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSneakpackError, type SneakpackError } from '../../src/errors.js';
 import { compileVenv, createVenv, describeVenv, relocateVenv, type VenvInfo } from '../../src/install/venv.js';
 import { installWheel } from '../../src/install/wheel-install.js';
 import { PY311, rawWheel } from './fixtures.js';
+import { failure } from '../helpers/errors.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sneakpack-venv-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-async function failure(p: Promise<unknown>): Promise<SneakpackError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isSneakpackError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a SneakpackError');
-}
 
 describe.skipIf(!existsSync(PY311))('createVenv', () => {
   let venv: VenvInfo;

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { isSneakpackError } from '../../src/errors.js';
 import { installWheel, type InstallWheelOptions } from '../../src/install/wheel-install.js';
 import type { VenvInfo } from '../../src/install/venv.js';
 import { parseRecord, serializeRecord } from '../../src/wheel/index.js';
 import { writeZip } from '../helpers/wheels.js';
 import { type RawWheelSpec, fakeVenv as emptyVenv, rawWheel } from './fixtures.js';
+import { codeOf } from '../helpers/errors.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sneakpack-install-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -70,16 +70,6 @@ const good = (over: Partial<RawWheelSpec> = {}): RawWheelSpec => ({
   entryPoints: '[console_scripts]\ndemo-cli = demo:main\n',
   ...over,
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-  } catch (e) {
-    if (isSneakpackError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 /** Members are inflated in memory up to a size and streamed above it: both paths, same results. */
 const MODES: [string, Partial<InstallWheelOptions>][] = [

@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { type SneakpackError, isSneakpackError } from '../../src/errors.js';
 import { parseRequirement, parseSpecifierSet } from '../../src/index.js';
 import { type ClosureApp, resolveClosure } from '../../src/resolve/closure.js';
 import { comparePreference } from '../../src/resolve/index.js';
@@ -15,6 +14,7 @@ import { FindLinksSource, SimpleIndexSource } from '../../src/sources/index.js';
 import { resolveTarget } from '../../src/target/index.js';
 import { startIndexServer, type ServedFile } from '../helpers/index-server.js';
 import { type WheelSpec, makeWheel, wheelBytes } from '../helpers/wheels.js';
+import { failure } from '../helpers/errors.js';
 
 const work = mkdtempSync(join(tmpdir(), 'sneakpack-provider-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -37,16 +37,6 @@ function app(reqs: readonly string[], more: Partial<ClosureApp> = {}): ClosureAp
 async function pick(dir: string, reqs: readonly string[], target = ARMV7, more: Partial<ClosureApp> = {}, pre = false): Promise<Record<string, string>> {
   const closure = await resolveClosure(app(reqs, more), target, new FindLinksSource(dir), { pre });
   return Object.fromEntries(closure.packages.map((p) => [p.name, p.filename]));
-}
-
-async function failure(p: Promise<unknown>): Promise<SneakpackError> {
-  try {
-    await p;
-  } catch (e) {
-    if (isSneakpackError(e)) return e;
-    throw e;
-  }
-  throw new Error('expected a SneakpackError');
 }
 
 describe('candidates for the target', () => {

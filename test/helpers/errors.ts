@@ -1,0 +1,27 @@
+/**
+ * Awaiting an operation that must fail with a SneakpackError, for tests that check its `code`
+ * (and sometimes its message or details).
+ */
+import { type SneakpackError, isSneakpackError } from '../../src/errors.js';
+
+/** The SneakpackError `p` rejects with; anything else (or success) fails the test. */
+export async function failure(p: Promise<unknown>): Promise<SneakpackError> {
+  try {
+    await p;
+  } catch (e) {
+    if (isSneakpackError(e)) return e;
+    throw e;
+  }
+  throw new Error('expected a SneakpackError');
+}
+
+/** The code of the SneakpackError `p` rejects with, or undefined when it succeeds; any other error is rethrown. */
+export async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+  } catch (e) {
+    if (isSneakpackError(e)) return e.code;
+    throw e;
+  }
+  return undefined;
+}
