@@ -25,6 +25,21 @@ export interface ParsedEmail {
   readonly body: string;
 }
 
+/**
+ * The headers by lower-cased name, each with its values in file order (`Message.get_all(name)`,
+ * which matches names case-insensitively).
+ */
+export function headersByName(headers: readonly RawHeader[]): Map<string, string[]> {
+  const fields = new Map<string, string[]>();
+  for (const h of headers) {
+    const key = h.name.toLowerCase();
+    const list = fields.get(key);
+    if (list) list.push(h.value);
+    else fields.set(key, [h.value]);
+  }
+  return fields;
+}
+
 /** feedparser `headerRE`. */
 const HEADER_LINE = /^(?:From |[\x21-\x39\x3b-\x7e]*:|[\t ])/;
 

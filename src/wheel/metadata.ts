@@ -6,7 +6,7 @@
 import { SneakpackError } from '../errors.js';
 import { SpecifierSet, Version, parseSpecifierSet, parseVersion } from '../pep440/index.js';
 import { Requirement, canonicalizeName, isValidName, parseRequirement } from '../pep508/index.js';
-import { parseEmail } from './email.js';
+import { headersByName, parseEmail } from './email.js';
 import { pyStrip } from './pystr.js';
 
 /**
@@ -224,13 +224,7 @@ function singleField(
 export function parseCoreMetadata(data: string | Uint8Array, file = 'METADATA'): CoreMetadata {
   const text = decodeMetadata(data, file);
   const { headers, body } = parseEmail(text);
-  const fields = new Map<string, string[]>();
-  for (const h of headers) {
-    const key = h.name.toLowerCase();
-    const list = fields.get(key);
-    if (list) list.push(h.value);
-    else fields.set(key, [h.value]);
-  }
+  const fields = headersByName(headers);
   const problems: MetadataProblem[] = [];
 
   const metadataVersion = singleField(fields, 'metadata-version', 'Metadata-Version', problems, true);

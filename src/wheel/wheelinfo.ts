@@ -5,7 +5,7 @@
  */
 import { SneakpackError } from '../errors.js';
 import { Tag, parseTag } from '../tags/index.js';
-import { parseEmail } from './email.js';
+import { headersByName, parseEmail } from './email.js';
 import type { BuildTag } from './filename.js';
 import { decimalDigitsValue } from './pystr.js';
 
@@ -43,13 +43,7 @@ export interface WheelInfo {
  */
 export function parseWheelInfo(text: string, file = 'WHEEL'): WheelInfo {
   const { headers } = parseEmail(text);
-  const fields = new Map<string, string[]>();
-  for (const h of headers) {
-    const key = h.name.toLowerCase();
-    const list = fields.get(key);
-    if (list) list.push(h.value);
-    else fields.set(key, [h.value]);
-  }
+  const fields = headersByName(headers);
   const problems: string[] = [];
   const single = (key: string, field: string, required: boolean): string | null => {
     const values = fields.get(key) ?? [];
