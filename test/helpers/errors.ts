@@ -2,6 +2,7 @@
  * Awaiting an operation that must fail with a SneakpackError, for tests that check its `code`
  * (and sometimes its message or details).
  */
+import { expect } from 'vitest';
 import { type SneakpackError, isSneakpackError } from '../../src/errors.js';
 
 /** The SneakpackError `p` rejects with; anything else (or success) fails the test. */
@@ -24,4 +25,11 @@ export async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
     throw e;
   }
   return undefined;
+}
+
+/** Expect `p` to reject with a SneakpackError of `code` (the message shown when it does not); returns it. */
+export async function expectCode(p: Promise<unknown>, code: string): Promise<SneakpackError> {
+  const e = await failure(p);
+  expect(e.code, e.message).toBe(code);
+  return e;
 }

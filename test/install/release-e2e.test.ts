@@ -11,7 +11,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSneakpackError } from '../../src/errors.js';
 import { type BundleInput, writeBundle } from '../../src/bundle/index.js';
 import { encodePublicKey, keyPairFromSeed, loadTrustedKeys, type TrustedKeys } from '../../src/sign/index.js';
 import { probeInterpreter } from '../../src/target/probe.js';
@@ -19,6 +18,7 @@ import { installBundle, listApps, removeApp, rollback } from '../../src/install/
 import { runCli } from '../helpers/cli.js';
 import { makeWheel, writeAppFiles } from '../helpers/wheels.js';
 import { treeListing } from './release-fakes.js';
+import { expectCode } from '../helpers/errors.js';
 
 const PYTHON = path.join(process.env.PYENV_ROOT ?? path.join(os.homedir(), '.pyenv'), 'versions', '3.11.7', 'bin', 'python3.11');
 const HAVE_PYTHON = fs.existsSync(PYTHON);
@@ -97,17 +97,6 @@ async function bundle(spec: BundleSpec): Promise<string> {
   fs.mkdirSync(out);
   const written = await writeBundle(input, { secretKey: secret.secretKey, outDir: out });
   return written.path;
-}
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    if (!isSneakpackError(e)) throw e;
-    expect(e.code, e.message).toBe(code);
-    return e;
-  }
-  throw new Error(`expected ${code}, but it succeeded`);
 }
 
 function run(file: string, args: string[] = []): string {

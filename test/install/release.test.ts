@@ -26,6 +26,7 @@ import {
 } from '../../src/install/index.js';
 import { BOX, type FakeApp, deadPid, fakeManifest, fakeOps, treeListing, writeFakeBundle } from './release-fakes.js';
 import { main, type CliIO } from '../../src/cli.js';
+import { expectCode } from '../helpers/errors.js';
 
 let tmp: string;
 let prefix: string;
@@ -46,17 +47,6 @@ const trusted = new Map();
 function install(a: FakeApp | string, extra: Partial<InstallOptions> = {}) {
   const file = typeof a === 'string' ? a : writeFakeBundle(bundles, a);
   return installBundle(file, { trusted, prefix, ops: fakeOps(), ...extra });
-}
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    if (!isSneakpackError(e)) throw e;
-    expect(e.code, e.message).toBe(code);
-    return e;
-  }
-  throw new Error(`expected ${code}, but it succeeded`);
 }
 
 const app = () => appPaths(prefix, 'my-app');
