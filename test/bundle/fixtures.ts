@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { isSneakpackError } from '../../src/errors.js';
 import {
   type BundleInput,
   type BundleManifest,
@@ -30,6 +29,7 @@ import {
 } from '../../src/sign/index.js';
 import { blockPadding, encodeEntryHeaders, encodeHeaderBlock, paxRecord, type RawHeaderFields } from '../../src/bundle/tar.js';
 import { Rng } from '../helpers/random.js';
+import { codeOf as sharedCodeOf } from '../helpers/errors.js';
 
 /** A fixed 32-byte seed per label. */
 export function seed(label: string): Uint8Array {
@@ -148,13 +148,7 @@ export function makeInput(dir: string, options: AppOptions = {}): BundleInput {
 
 /** The code of the SneakpackError `p` rejects with (fails the test on any other outcome). */
 export async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (isSneakpackError(e)) return e.code;
-    throw e;
-  }
-  return 'RESOLVED';
+  return (await sharedCodeOf(p)) ?? 'RESOLVED';
 }
 
 /** Names in a folder, recursively (for "left nothing behind" checks). */

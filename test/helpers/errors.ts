@@ -33,3 +33,14 @@ export async function expectCode(p: Promise<unknown>, code: string): Promise<Sne
   expect(e.code, e.message).toBe(code);
   return e;
 }
+
+/** {@link codeOf} for a synchronous call: the code of the SneakpackError `f` throws, or undefined. */
+export function codeOfSync(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    if (isSneakpackError(e)) return e.code;
+    throw e;
+  }
+  return undefined;
+}

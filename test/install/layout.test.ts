@@ -9,8 +9,8 @@ import {
   recordPathFor,
   schemeForWheel,
 } from '../../src/install/layout.js';
-import { isSneakpackError } from '../../src/errors.js';
 import { serializeRecord } from '../../src/wheel/index.js';
+import { codeOfSync } from '../helpers/errors.js';
 
 const V = '/srv/app/venv';
 const scheme = {
@@ -21,15 +21,7 @@ const scheme = {
   data: V,
 };
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (isSneakpackError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const codeOf = codeOfSync;
 
 describe('scheme mapping', () => {
   it("puts headers under pip's per-project folder, named from the file name", () => {

@@ -1,3 +1,4 @@
+import { codeOfSync } from '../helpers/errors.js';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_SHEBANG_LENGTH,
@@ -8,20 +9,11 @@ import {
   launcherText,
   rewriteShebang,
 } from '../../src/install/scripts.js';
-import { isSneakpackError } from '../../src/errors.js';
 import { type EntryPoint, parseEntryPoints } from '../../src/wheel/index.js';
 import { Rng } from '../helpers/random.js';
 import { runReference } from '../helpers/reference.js';
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    if (isSneakpackError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+const codeOf = codeOfSync;
 
 describe('buildShebang', () => {
   it('writes a plain shebang for a short path without spaces', () => {

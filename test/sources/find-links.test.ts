@@ -2,26 +2,18 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSneakpackError } from '../../src/errors.js';
 import { parseVersion } from '../../src/pep440/index.js';
 import { FindLinksSource, classifyFilename, multiSource, type DistFile } from '../../src/sources/index.js';
 import { Rng } from '../helpers/random.js';
 import { runReference } from '../helpers/reference.js';
 import { makeWheel, sha256Hex, wheelBytes } from '../helpers/wheels.js';
+import { codeOf } from '../helpers/errors.js';
 
 const root = mkdtempSync(join(tmpdir(), 'sneakpack-findlinks-'));
 const dir = join(root, 'wheels');
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (isSneakpackError(e)) return e.code;
-    throw e;
-  }
-  return 'OK';
-}
+const code = async (p: Promise<unknown>): Promise<string> => (await codeOf(p)) ?? 'OK';
 
 const summary = (f: DistFile) => ({ filename: f.filename, kind: f.kind, project: f.project, version: f.version?.toString() });
 

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { isSneakpackError } from '../../src/errors.js';
 import {
   type DistFile,
   type PageContext,
@@ -11,18 +10,11 @@ import {
 } from '../../src/sources/index.js';
 import { Rng } from '../helpers/random.js';
 import { runReference } from '../helpers/reference.js';
+import { codeOfSync } from '../helpers/errors.js';
 
 const ctx: PageContext = { url: 'https://idx.example/simple/foo-bar/', project: 'foo-bar', sourceLabel: 'idx' };
 
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (isSneakpackError(e)) return e.code;
-    throw e;
-  }
-  return 'OK';
-}
+const codeOf = (f: () => unknown): string => codeOfSync(f) ?? 'OK';
 
 describe('HTML tokenizer', () => {
   it('reads attributes in any order and quoting, decodes entities, skips comments and scripts', () => {

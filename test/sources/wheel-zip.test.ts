@@ -1,3 +1,4 @@
+import { codeOf } from '../helpers/errors.js';
 import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,15 +20,7 @@ const archiver = (archiverModule as unknown as { default: (format: 'zip', option
 const dir = mkdtempSync(join(tmpdir(), 'sneakpack-wheelzip-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (isSneakpackError(e)) return e.code;
-    throw e;
-  }
-  return 'OK';
-}
+const code = async (p: Promise<unknown>): Promise<string> => (await codeOf(p)) ?? 'OK';
 
 async function error(p: Promise<unknown>): Promise<Error & { code?: string }> {
   try {
