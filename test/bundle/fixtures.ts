@@ -15,7 +15,9 @@ import {
   RECORD_SIZE,
   canonicalJson,
   checksumEntriesOf,
+  verifyBundle,
 } from '../../src/bundle/index.js';
+import { isSneakpackError } from '../../src/errors.js';
 import {
   type KeyPair,
   type TrustedKeys,
@@ -149,6 +151,21 @@ export function makeInput(dir: string, options: AppOptions = {}): BundleInput {
 /** The code of the SneakpackError `p` rejects with (fails the test on any other outcome). */
 export async function codeOf(p: Promise<unknown>): Promise<string> {
   return (await sharedCodeOf(p)) ?? 'RESOLVED';
+}
+
+/**
+ * The mutation tests' oracle: write `data` to `file` and verify it against `trusted`; the error
+ * code, or null when it verifies. Any error that is not a SneakpackError fails the test.
+ */
+export async function verifyVerdict(data: Buffer, file: string, trusted: TrustedKeys): Promise<string | null> {
+  writeFileSync(file, data);
+  try {
+    await verifyBundle(file, { trusted });
+    return null;
+  } catch (e) {
+    if (isSneakpackError(e)) return e.code;
+    throw new Error(`verify threw a non-sneakpack error: ${(e as Error).stack}`);
+  }
 }
 
 /** Names in a folder, recursively (for "left nothing behind" checks). */

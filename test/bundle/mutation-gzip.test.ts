@@ -4,14 +4,13 @@
  * that aligns stored blocks and ends the stream). The gzip header and trailer are checked byte for
  * byte. docs/FORMAT.md "Compression" says so; the plain .tar is exact everywhere (mutation.test.ts).
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSneakpackError } from '../../src/errors.js';
-import { verifyBundle, writeBundle } from '../../src/bundle/index.js';
+import { writeBundle } from '../../src/bundle/index.js';
 import { Rng } from '../helpers/random.js';
-import { makeInput, removeDir, tempDir, writeKeys } from './fixtures.js';
+import { makeInput, removeDir, tempDir, verifyVerdict, writeKeys } from './fixtures.js';
 
 let dir: string;
 let keys: Awaited<ReturnType<typeof writeKeys>>;
@@ -27,17 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => removeDir(dir));
 
-async function verdict(data: Buffer, name: string): Promise<string | null> {
-  const file = join(dir, name);
-  writeFileSync(file, data);
-  try {
-    await verifyBundle(file, { trusted: keys.trusted });
-    return null;
-  } catch (e) {
-    if (isSneakpackError(e)) return e.code;
-    throw new Error(`verify threw a non-sneakpack error: ${(e as Error).stack}`);
-  }
-}
+const verdict = (data: Buffer, name: string): Promise<string | null> => verifyVerdict(data, join(dir, name), keys.trusted);
 
 describe('one-byte changes to a gzip bundle', () => {
   it('every change is rejected, or leaves the decompressed tar byte-identical', async () => {
