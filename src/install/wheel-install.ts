@@ -715,9 +715,10 @@ export async function installWheel(wheelPath: string, venv: VenvInfo, options: I
         }
         const data = inMemory.get(f.member);
         if (data) {
-          // Only `.dist-info` files are held in memory: never a script, written as read.
+          // Only `.dist-info` files are held in memory: never a script, written as read, and
+          // already checked against RECORD (recordIssues) — its digest need not be taken again.
           created.write(f.dest, data, f.mode);
-          rows.push(record256(f.recordPath, data));
+          rows.push(unchangedRow(f, row, data));
           continue;
         }
         if (member.entry.compressedSize <= streamAbove && row.size! <= streamAbove) {
