@@ -5,8 +5,8 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { fileChunks } from '../chunks.js';
 import { basename, isAbsolute, join } from 'node:path';
 import { SneakpackError, ioError } from '../errors.js';
 import {
@@ -94,13 +94,17 @@ export async function verifyEmbeddedFile(trusted: TrustedKeys | PublicKey, sigFi
 
 const NODE_HASH: Readonly<Record<ChecksumAlgorithm, string>> = { SHA256: 'sha256', SHA512: 'sha512' };
 
-/** Hex digest of a file, streamed so bundles of any size hash in constant memory. */
+/** Hex digest of a file, read in chunks ({@link fileChunks}) so files of any size hash in constant memory. */
 export async function hashFile(file: string, algorithm: ChecksumAlgorithm = 'SHA256'): Promise<string> {
   const hash = createHash(NODE_HASH[algorithm]);
+  let handle: FileHandle | undefined;
   try {
-    for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+    handle = await open(file, 'r');
+    for await (const chunk of fileChunks(handle)) hash.update(chunk);
   } catch (err) {
     throw ioError(err, file, 'hash it');
+  } finally {
+    await handle?.close();
   }
   return hash.digest('hex');
 }
